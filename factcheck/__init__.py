@@ -1,0 +1,35 @@
+"""factcheck: a self-hostable fact-check workflow service."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from factcheck.config import Settings
+
+
+def create_app(config: Settings | None = None) -> Flask:
+    """Build the WSGI app: settings, database, queue, auth, API, health, CLI."""
+    settings = config or Settings.from_env()
+    app = Flask(__name__, instance_path=settings.instance_path)
+    app.extensions["factcheck.settings"] = settings
+    app.config.update(
+        SECRET_KEY=settings.resolved_secret_key(),
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.is_production,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from factcheck import api, auth, db, health, queue
+    from factcheck.api import problems
+
+    db.init_app(app)
+    queue.init_app(app)
+    auth.init_app(app)
+    problems.init_app(app)
+    api.init_app(app)
+    app.register_blueprint(health.blp)
+    return app

@@ -1,0 +1,150 @@
+"""Ticket endpoints: intake, lists, the audit trail, workflow actions and the verdict draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from factcheck import db, queue, workflow
+from factcheck.api import schemas
+from factcheck.api.problems import Problem
+from factcheck.api.writes import commit, etag, idempotent, json_response, require_user
+from factcheck.models import Ticket
+from factcheck.tickets import effects, intake, journal, queries
+from factcheck.tickets.representation import rfc3339, ticket_dict
+
+VERDICT_EDITABLE = frozenset({"triage", "researching"})
+blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Verification tickets")
+ONE = "/tickets/<string:ticket_id>"
+
+
+def get_ticket_or_404(ticket_id: str) -> Ticket:
+    ticket = db.session().get(Ticket, ticket_id) if len(ticket_id) <= 64 else None
+    if ticket is None:
+        raise Problem(404, f"No ticket {ticket_id!r}.", title="Not Found")
+    return ticket
+
+
+def ticket_response(ticket: Ticket, status: int = 200, **kwargs: Any) -> Response:
+    body = ticket_dict(db.session(), ticket)
+    return commit(body, status, {"ETag": etag(ticket.version)}, **kwargs)
+
+
+@blp.route("/tickets", methods=["POST"])
+@blp.arguments(schemas.TicketCreate)
+@blp.alt_response(201, schema=schemas.Ticket, description="Ticket opened")
+@blp.alt_response(200, schema=schemas.Ticket, description="The same claim is open: its demand went up by one")
+@idempotent
+def create_ticket(data: dict[str, Any]) -> Response:
+    actor = require_user()
+    session = db.session()
+    ticket, created = intake.submit_claim(session, intake.Submission.from_api(data), actor)
+    body = ticket_dict(session, ticket, is_new=created)
+    after = [lambda: queue.enqueue_collection(ticket.id)] if created else []
+    headers = {"ETag": etag(ticket.version), "Location": body["links"]["self"]}
+    return commit(body, 201 if created else 200, headers, after_commit=after)
+
+
+@blp.route("/tickets", methods=["GET"])
+@blp.arguments(schemas.TicketListQuery, location="query")
+@blp.alt_response(200, schema=schemas.TicketPage)
+def list_tickets(args: dict[str, Any]) -> Response:
+    require_user()
+    filters = queries.TicketFilter(
+        state=args.get("state"), assignee=args.get("assignee"), q=args.get("q"), tag=args.get("tag")
+    )
+    try:
+        page, next_cursor = queries.list_tickets(db.session(), filters, args["limit"], args.get("cursor"))
+    except queries.BadCursor as exc:
+        raise Problem(400, "The cursor is not one this service issued.", title="Bad cursor") from exc
+    items = [ticket_dict(db.session(), ticket) for ticket in page]
+    return json_response({"items": items, "next_cursor": next_cursor})
+
+
+@blp.route(ONE, methods=["GET"])
+@blp.alt_response(200, schema=schemas.Ticket)
+def get_ticket(ticket_id: str) -> Response:
+    require_user()
+    ticket = get_ticket_or_404(ticket_id)
+    response = json_response(ticket_dict(db.session(), ticket), headers={"ETag": etag(ticket.version)})
+    response.make_conditional(request)
+    return response
+
+
+@blp.route(f"{ONE}/events", methods=["GET"])
+@blp.alt_response(200, schema=schemas.EventList)
+def list_events(ticket_id: str) -> Response:
+    require_user()
+    get_ticket_or_404(ticket_id)
+    items = [
+        {
+            "id": event.id,
+            "at": rfc3339(event.at),
+            "actor": event.actor_label,
+            "action": event.action,
+            "from_state": event.from_state,
+            "to_state": event.to_state,
+            "data": event.data,
+        }
+        for event in queries.ticket_events(db.session(), ticket_id)
+    ]
+    return json_response({"items": items})
+
+
+@blp.route(f"{ONE}/actions/<string:action>", methods=["POST"])
+@blp.arguments(schemas.ActionBody)
+@blp.alt_response(200, schema=schemas.Ticket)
+@idempotent
+def perform_action(data: dict[str, Any], ticket_id: str, action: str) -> Response:
+    actor = require_user()
+    ticket = get_ticket_or_404(ticket_id)
+    if action not in workflow.ACTIONS:
+        raise Problem(404, f"No action {action!r}.", title="Not Found", actions=list(workflow.ACTIONS))
+    workflow.perform(db.session(), ticket, action, actor, data, expected_version=if_match_version())
+    after = [lambda: queue.enqueue_collection(ticket.id)] if action == "recollect" else []
+    return ticket_response(ticket, after_commit=after)
+
+
+@blp.route(f"{ONE}/verdict", methods=["PUT"])
+@blp.arguments(schemas.VerdictBody)
+@blp.alt_response(200, schema=schemas.Ticket)
+def put_verdict(data: dict[str, Any], ticket_id: str) -> Response:
+    actor = require_user()
+    ticket = get_ticket_or_404(ticket_id)
+    expected = if_match_version()
+    if expected is not None and expected != ticket.version:
+        raise workflow.StaleVersion(f"ticket is at version {ticket.version}, not {expected}")
+    if ticket.state not in VERDICT_EDITABLE:
+        raise workflow.ActionNotAllowed(
+            f"The verdict cannot be edited while the ticket is {ticket.state}.",
+            allowed=workflow.allowed_actions(ticket.state, actor),
+        )
+    if ticket.assignee_id not in (None, actor.user_id) and not actor.has_role("editor"):
+        raise effects.Forbidden("only the assignee or an editor may draft this verdict")
+    session = db.session()
+    effects.save_draft(session, ticket, actor, data)
+    ticket.updated_at = db.utcnow()  # a new draft is a new version of the ticket
+    workflow.flush_compare_and_set(session)
+    journal.record(
+        session,
+        ticket,
+        actor,
+        "draft_verdict",
+        from_state=ticket.state,
+        to_state=ticket.state,
+        data={"rating": data["rating"]},
+    )
+    return ticket_response(ticket)
+
+
+def if_match_version() -> int | None:
+    """The version named by ``If-Match`` (``"v3"``, ``W/"v3"`` or ``3``), None if absent or ``*``."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    value = header.strip().removeprefix("W/").strip('"').removeprefix("v")
+    if not value.isdigit():
+        raise Problem(400, "If-Match must be an ETag this service issued.", title="Bad Request")
+    return int(value)

@@ -1,0 +1,94 @@
+"""Authentication: argon2 password hashes, bearer API tokens, and the flask-login wiring."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, Request
+from flask_login import LoginManager
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from factcheck import db
+from factcheck.db import utcnow
+from factcheck.models import ROLES, ApiToken, User
+
+TOKEN_PREFIX = "fct_"  # noqa: S105 (a public prefix, not a secret)
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is safe here, unlike for passwords.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(session: Session, email: str, role: str, password: str | None = None) -> User:
+    """Add a user (flushes). Raises ValueError on an unknown role or a taken email."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValueError("not an email address")
+    if session.scalar(select(User.id).where(User.email == email)):
+        raise ValueError(f"a user with email {email} exists")
+    user = User(email=email, role=role, password_hash=hash_password(password) if password else None)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_token(session: Session, user: User, name: str = "") -> str:
+    """Issue a token for ``user``; the returned value is shown once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=hash_token(token), prefix=token[:10]))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+        row.last_used_at = now  # committed with the request's unit of work, if it commits
+    return row.user
+
+
+def _load_user_from_request(request: Request) -> User | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return user_for_token(db.session(), token.strip())
+
+
+def _load_user_from_session(user_id: str) -> User | None:
+    user = db.session().get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def init_app(app: Flask) -> None:
+    manager = LoginManager()
+    manager.request_loader(_load_user_from_request)
+    manager.user_loader(_load_user_from_session)
+    manager.init_app(app)

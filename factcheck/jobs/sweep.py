@@ -1,0 +1,81 @@
+"""The sweeper: re-enqueue what the database says is unfinished and has no live job.
+
+Redis may lose everything (restart, FLUSHALL, eviction) and workers may die mid-job; the
+database still knows which tickets wait for collection, so one sweep rebuilds the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import redis
+from flask import current_app
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import select
+
+from factcheck import db, queue
+from factcheck.config import Settings
+from factcheck.db import utcnow
+from factcheck.jobs.collect import give_up_collection
+from factcheck.models import Ticket
+
+log = logging.getLogger(__name__)
+LAST_SWEEP_KEY = "factcheck:sweeper:last_success"
+_LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+@dataclass
+class SweepReport:
+    examined: int = 0
+    requeued: int = 0
+    gave_up: int = 0
+
+
+def sweep() -> SweepReport:
+    """One pass over unfinished collections. Records the time of the last successful sweep."""
+    settings: Settings = current_app.extensions["factcheck.settings"]
+    conn = queue.connection()
+    cutoff = utcnow() - timedelta(seconds=settings.sweep_grace)
+    with db.unit_of_work() as session:
+        pending = session.execute(
+            select(Ticket.id, Ticket.collection_attempts).where(
+                Ticket.collection_status.in_(("queued", "running")), Ticket.updated_at <= cutoff
+            )
+        ).all()
+    report = SweepReport(examined=len(pending))
+    for ticket_id, attempts in pending:
+        if _job_is_alive(conn, ticket_id, settings):
+            continue
+        if attempts >= settings.collect_max_attempts:
+            give_up_collection(ticket_id, attempts)
+            report.gave_up += 1
+        elif queue.enqueue_collection(ticket_id, conn):
+            report.requeued += 1
+    conn.set(LAST_SWEEP_KEY, utcnow().isoformat())
+    if report.requeued or report.gave_up:
+        log.info("sweep: %s", report)
+    return report
+
+
+def _job_is_alive(conn: redis.Redis, ticket_id: str, settings: Settings) -> bool:
+    """True if a job for the ticket is waiting, or running with a fresh heartbeat.
+
+    A dead job (failed, or started by a worker that stopped beating) is deleted so that a
+    new one can be enqueued under the same stable id.
+    """
+    try:
+        job = Job.fetch(queue.collect_job_id(ticket_id), connection=conn)
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    if status in _LIVE:
+        return True
+    beat = job.last_heartbeat or job.started_at
+    fresh = beat is not None and utcnow() - beat < timedelta(seconds=settings.job_stale_after)
+    if status == JobStatus.STARTED and fresh:
+        return True
+    job.delete()
+    return False

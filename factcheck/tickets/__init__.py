@@ -1,0 +1,1 @@
+"""Ticket services: intake, queries, the audit/outbox journal and the JSON representation."""
