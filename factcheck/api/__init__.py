@@ -6,7 +6,6 @@ from flask import Flask, Response
 from flask_smorest import Api
 
 from factcheck.api import problems, references, tickets
-from factcheck.api.writes import check_json_body, require_user
 from factcheck.tickets import effects
 from factcheck.workflow import WorkflowError
 
@@ -18,10 +17,6 @@ class ProblemApi(Api):
 
     def handle_http_exception(self, error: Exception) -> Response:
         return problems.from_http_exception(error)  # type: ignore[arg-type]
-
-
-def _authenticate() -> None:
-    require_user()
 
 
 def init_app(app: Flask) -> None:
@@ -40,8 +35,6 @@ def init_app(app: Flask) -> None:
         },
     )
     for blueprint in BLUEPRINTS:
-        blueprint.before_request(_authenticate)
-        blueprint.before_request(check_json_body)
         api.register_blueprint(blueprint)
     app.register_error_handler(WorkflowError, _workflow_error)
     app.register_error_handler(effects.Forbidden, _forbidden)

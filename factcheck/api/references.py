@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from factcheck import db, workflow
 from factcheck.api import schemas
 from factcheck.api.problems import Problem
 from factcheck.api.tickets import get_ticket_or_404
-from factcheck.api.writes import commit, idempotent, json_response, require_user
+from factcheck.api.writes import api_blueprint, commit, idempotent, json_response, require_user
 from factcheck.models import Reference, Ticket
 from factcheck.tickets import journal
 from factcheck.tickets.representation import rfc3339
 
-blp = Blueprint("references", __name__, url_prefix="/api/v1", description="Corroborating references")
+blp = api_blueprint("references", __name__, "Corroborating references")
 ONE = "/tickets/<string:ticket_id>/references"
 EVIDENCE_EDITABLE = frozenset({"submitted", "collecting", "triage", "researching", "in_review"})
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
-from flask_smorest import Blueprint
 
 from factcheck import db, queue, workflow
 from factcheck.api import schemas
 from factcheck.api.problems import Problem
-from factcheck.api.writes import commit, etag, idempotent, json_response, require_user
+from factcheck.api.writes import api_blueprint, commit, etag, idempotent, json_response, require_user
 from factcheck.models import Ticket
 from factcheck.tickets import effects, intake, journal, queries
 from factcheck.tickets.representation import rfc3339, ticket_dict
 
 VERDICT_EDITABLE = frozenset({"triage", "researching"})
-blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Verification tickets")
+blp = api_blueprint("tickets", __name__, "Verification tickets")
 ONE = "/tickets/<string:ticket_id>"
 
 

@@ -9,6 +9,7 @@ from typing import Any, ParamSpec
 
 from flask import Response, g, json, request
 from flask_login import current_user
+from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
@@ -20,6 +21,18 @@ from factcheck.models import IdempotencyRecord, User
 
 P = ParamSpec("P")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def api_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    """A /api/v1 blueprint whose every route needs a signed-in user and, for writes, a JSON body."""
+    blueprint = Blueprint(name, import_name, url_prefix="/api/v1", description=description)
+    blueprint.before_request(_authenticate)
+    blueprint.before_request(check_json_body)
+    return blueprint
+
+
+def _authenticate() -> None:
+    require_user()
 
 
 def check_json_body() -> None:
