@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -71,7 +72,11 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
     from factcheck import migrate
 
-    migrate.upgrade(_settings().sqlalchemy_url, revision)
+    url = _settings().sqlalchemy_url
+    if url.startswith("sqlite:///"):
+        # SQLite creates the file but not its folder (the instance folder on a first run).
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(url, revision)
 
 
 @db.command("downgrade")

@@ -7,8 +7,10 @@ secret key or database URL.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -107,9 +109,25 @@ class Settings:
         path = Path(self.instance_path) / "secret_key"
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            _create_secret_file(path, secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+
+def _create_secret_file(path: Path, value: str) -> None:
+    """Write ``value`` to ``path`` unless it exists, readable by the owner only from the start.
+
+    Processes starting together (web workers, worker, sweeper) must all end up with the same
+    key: the value is written to a private temporary file first and then linked into place,
+    which fails if another process got there first, so nobody reads a half-written file.
+    """
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mode 0600
+    try:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(value)
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 def normalise_database_url(url: str) -> str:

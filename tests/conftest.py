@@ -97,7 +97,7 @@ def _empty_everything(app: Flask) -> None:
     with app.app_context():
         from factcheck import queue
 
-        queue.connection().flushall()
+        queue.connection().flushdb()
 
 
 @pytest.fixture()

@@ -76,3 +76,35 @@ def run_jobs(app: Flask) -> None:
     from factcheck.worker import build_worker
 
     build_worker(app).work(burst=True, logging_level="WARNING")
+
+
+def service_env(settings: Any, **overrides: Any) -> dict[str, str]:
+    """Environment for a ``factcheck`` subprocess using the same database and Redis as the test."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACTCHECK_")}
+    env.update(
+        FACTCHECK_DATABASE_URL=settings.database_url,
+        FACTCHECK_REDIS_URL=settings.redis_url,
+        FACTCHECK_INSTANCE_PATH=settings.instance_path,
+        FACTCHECK_SECRET_KEY=settings.secret_key,
+        FACTCHECK_JOB_MONITORING_INTERVAL="1",
+        FACTCHECK_JOB_STALE_AFTER="3",
+        FACTCHECK_SWEEP_GRACE="0",
+    )
+    env.update({f"FACTCHECK_{name.upper()}": str(value) for name, value in overrides.items()})
+    return env
+
+
+def wait_for(predicate: Any, timeout: float, interval: float = 0.2, message: str = "condition") -> Any:
+    """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
