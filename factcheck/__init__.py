@@ -23,13 +23,14 @@ def create_app(config: Settings | None = None) -> Flask:
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from factcheck import api, auth, db, health, queue
+    from factcheck import api, auth, db, health, limits, queue
     from factcheck.api import problems
 
     db.init_app(app)
     queue.init_app(app)
     auth.init_app(app)
     problems.init_app(app)
+    limits.init_app(app)
     api.init_app(app)
     app.register_blueprint(health.blp)
     return app
