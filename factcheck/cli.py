@@ -102,7 +102,7 @@ def users_create(email: str, role: str, password_stdin: bool) -> None:
     from factcheck import auth
     from factcheck.db import unit_of_work
 
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     if password_stdin and len(password or "") < 8:
         raise click.ClickException("the password must have at least 8 characters")
     with _app().app_context():

@@ -101,6 +101,9 @@ class Settings:
             raise SettingsError("FACTCHECK_DATABASE_URL is required in production")
         if self.max_content_length < 1024:
             raise SettingsError("FACTCHECK_MAX_CONTENT_LENGTH must be at least 1024 bytes")
+        for name in _POSITIVE_FIELDS:
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"FACTCHECK_{name.upper()} must be greater than zero")
 
     def resolved_secret_key(self) -> str:
         """The configured key, or a development key persisted in the instance folder."""
@@ -111,6 +114,18 @@ class Settings:
         if not path.exists():
             _create_secret_file(path, secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+
+_POSITIVE_FIELDS = (
+    "worker_ttl",
+    "job_monitoring_interval",
+    "maintenance_interval",
+    "job_stale_after",
+    "sweep_interval",
+    "collect_timeout",
+    "collect_max_attempts",
+    "web_concurrency",
+)
 
 
 def _create_secret_file(path: Path, value: str) -> None:

@@ -97,7 +97,9 @@ def test_db_upgrade_creates_a_missing_instance_folder(cli_env: dict[str, str], t
     assert (instance / "factcheck.db").is_file()
 
 
-def test_users_create_stores_an_argon2_hash_that_verifies(upgraded_env: dict[str, str], engine: Engine) -> None:
+def test_users_create_stores_an_argon2_hash_that_verifies(
+    upgraded_env: dict[str, str], engine: Engine
+) -> None:
     result = run_cli(
         upgraded_env, "users", "create", "Editor@Newsroom.test", "--role", "editor", "--password-stdin",
         stdin=PASSWORD + "\n",
