@@ -23,14 +23,18 @@ def create_app(config: Settings | None = None) -> Flask:
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from factcheck import api, auth, db, health, limits, queue
+    from factcheck import api, auth, claims, db, health, limits, queue, security, web, webhooks
     from factcheck.api import problems
 
     db.init_app(app)
+    claims.init_app(app)
     queue.init_app(app)
+    webhooks.init_app(app)
     auth.init_app(app)
+    security.init_app(app)
     problems.init_app(app)
     limits.init_app(app)
     api.init_app(app)
+    web.init_app(app)
     app.register_blueprint(health.blp)
     return app

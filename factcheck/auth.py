@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Request
 from flask_login import LoginManager
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from factcheck import db
@@ -63,15 +63,27 @@ def create_token(session: Session, user: User, name: str = "") -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    )
-    if row is None or not row.user.active:
-        return None
+    """The active user owning ``token``, or None. Records when the token was last used.
+
+    The look-up and the (at most five-minutely) ``last_used_at`` write run in their own short
+    transaction, so they are kept even for read-only requests and never hold a row lock for
+    the length of the request.
+    """
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
-        row.last_used_at = now  # committed with the request's unit of work, if it commits
-    return row.user
+    bind = session.get_bind()
+    assert isinstance(bind, Engine), "sessions are bound to an engine"
+    with bind.begin() as connection:
+        row = connection.execute(
+            select(ApiToken.id, ApiToken.user_id, ApiToken.last_used_at).where(
+                ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
+            connection.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
 
 
 def _load_user_from_request(request: Request) -> User | None:

@@ -1,4 +1,4 @@
-"""The ``factcheck`` command: up, worker, sweeper, db, users, tokens."""
+"""The ``factcheck`` command: up, worker, sweeper, db, users, tokens, integrations."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import Flask
 
 from factcheck import create_app
 from factcheck.config import Settings, SettingsError
+from factcheck.references.cli import claimreviews_group, library
 
 
 def _app() -> Flask:
@@ -37,11 +38,16 @@ def up(host: str, port: int) -> None:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
-def worker(burst: bool) -> None:
-    """Run an RQ worker for factcheck jobs."""
+@click.option("--queue", "queues", multiple=True, help="Only this queue (repeatable): collect, webhooks.")
+def worker(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker for factcheck jobs (every queue unless --queue is given)."""
+    from factcheck import queue
     from factcheck.worker import run_worker
 
-    run_worker(_app(), burst=burst)
+    try:
+        run_worker(_app(), burst=burst, queue_names=queues or queue.QUEUE_NAMES)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
@@ -138,8 +144,90 @@ def tokens_create(email: str, name: str) -> None:
     click.echo(token)
 
 
+@main.group()
+def integrations() -> None:
+    """Systems that submit claims through signed inbound webhooks."""
+
+
+@integrations.command("create")
+@click.argument("name")
+def integrations_create(name: str) -> None:
+    """Register integration NAME and print its signing secret (only the secret, on stdout; shown once)."""
+    from factcheck.db import unit_of_work
+    from factcheck.webhooks import inbound
+
+    with _app().app_context():
+        try:
+            with unit_of_work() as session:
+                _integration, secret = inbound.create_integration(session, name)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(secret)
+    click.echo(f"integration {name} posts to /hooks/v1/{name}", err=True)
+
+
+@main.group()
+def articles() -> None:
+    """Articles: claims extracted, attributed, scored and opened as tickets."""
+
+
+@articles.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def articles_import(file: Path) -> None:
+    """Import FILE (plain text, HTML, or JSONL of {text|html|url, title, source_url, published_at})."""
+    from factcheck import queue
+    from factcheck.actors import Actor
+    from factcheck.claims.articles import submit_article
+    from factcheck.claims.importer import read_articles
+    from factcheck.claims.maintext import ArticleInputError
+    from factcheck.db import unit_of_work
+
+    app = _app()
+    settings = app.extensions["factcheck.settings"]
+    actor = Actor(label="cli", role="system")
+    failed = 0
+    with app.app_context():
+        for label, item in read_articles(file, settings):
+            try:
+                if isinstance(item, ArticleInputError):
+                    raise item
+                with unit_of_work() as session:
+                    outcome = submit_article(session, item, actor, settings)
+            except ArticleInputError as error:
+                failed += 1
+                click.echo(f"{label}: skipped: {error.detail}", err=True)
+                continue
+            for ticket_id in outcome.new_ticket_ids:
+                queue.enqueue_collection(ticket_id)
+            state = "new" if outcome.created else "already imported"
+            opened = len(outcome.new_ticket_ids)
+            click.echo(f"{label}: article {outcome.article.id} ({state}), {opened} new tickets")
+    if failed:
+        raise click.ClickException(f"{failed} article(s) could not be imported")
+
+
+@main.group()
+def claims() -> None:
+    """The claim-matching index."""
+
+
+@claims.command("reindex")
+def claims_reindex() -> None:
+    """Rebuild the matching index from every ticket and imported ClaimReview."""
+    from factcheck.claims.index import reindex
+    from factcheck.db import unit_of_work
+
+    with _app().app_context(), unit_of_work() as session:
+        written = reindex(session)
+    click.echo(f"indexed {written} claims")
+
+
 def _settings() -> Settings:
     try:
         return Settings.from_env()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+main.add_command(library)
+main.add_command(claimreviews_group)

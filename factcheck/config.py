@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from limits import parse_many
 
 
 class SettingsError(ValueError):
@@ -43,6 +46,14 @@ class Settings:
     """Public base URL of this instance, used in links that leave the service."""
     organisation_name: str = "Factcheck newsroom"
     """Publisher name used in published fact-checks."""
+    organisation_url: str = ""
+    """The publisher's home page in pages and ClaimReview; empty means ``base_url``."""
+    organisation_logo: str = ""
+    """URL of the publisher's logo (shown on public pages, ``image`` in ClaimReview); optional."""
+    required_approvals: int = 1
+    """Distinct editors (never the researcher) who must approve a verdict before it can be published."""
+    public_rate_limit: str = "120 per minute"
+    """Rate limit per client address on each public page, feed and public API list."""
     max_content_length: int = 1_048_576
     """Largest request body accepted, in bytes (413 beyond it)."""
     sqlalchemy_echo: bool = False
@@ -65,8 +76,89 @@ class Settings:
     """After this many collection attempts a ticket goes to triage with collection failed."""
     fault_collect_delay: float = 0.0
     """Fault injection for recovery tests: seconds a collection job waits mid-job."""
+    reference_sources: str = "library,factchecks"
+    """Comma-separated reference sources asked for every ticket, among ``library``, ``factchecks``,
+    ``wikipedia``, ``factchecktools`` and ``web`` (the last three reach the internet: opt in)."""
+    references_keep: int = 20
+    """How many ranked references collection keeps per ticket (hand-added and pinned ones come on top)."""
+    library_timeout: float = 5.0
+    """Seconds the ``library`` source may take for one ticket."""
+    library_candidates: int = 1000
+    """Rows one library search may visit: the rarest claim words whose matches add up to this pick
+    the candidates; commoner words only rank them (keeps search fast on large libraries)."""
+    library_passage_words: int = 120
+    """Library documents are split into passages of about this many words (whole sentences)."""
+    factchecks_timeout: float = 5.0
+    """Seconds the ``factchecks`` source (published tickets and imported ClaimReviews) may take."""
+    factchecks_match_threshold: float = 0.6
+    """Similarity (0..1) from which an earlier fact-check is listed in the ticket's ``matches``."""
+    wikipedia_api_url: str = "https://{language}.wikipedia.org/w/api.php"
+    """MediaWiki Action API endpoint; ``{language}`` is replaced by ``wikipedia_language``."""
+    wikipedia_language: str = "en"
+    """Wikipedia language edition to search (``en``, ``de``, ...)."""
+    wikipedia_results: int = 3
+    """Articles the ``wikipedia`` source takes from a search."""
+    wikipedia_timeout: float = 10.0
+    """Seconds the ``wikipedia`` source may take for one ticket (search plus extracts)."""
+    factchecktools_api_url: str = "https://factchecktools.googleapis.com/v1alpha1/claims:search"
+    """Google Fact Check Tools ``claims:search`` endpoint."""
+    factchecktools_api_key: str = ""
+    """API key for Google Fact Check Tools; without it the ``factchecktools`` source reports ``skipped``."""
+    factchecktools_timeout: float = 10.0
+    """Seconds the ``factchecktools`` source may take for one ticket."""
+    web_timeout: float = 15.0
+    """Seconds the ``web`` source may spend fetching one page (all redirects included)."""
+    web_max_bytes: int = 5_000_000
+    """Largest page body the ``web`` source reads, after decompression, in bytes."""
+    web_max_urls: int = 3
+    """Pages the ``web`` source fetches per ticket: the ticket's ``source_url`` and URLs in the claim."""
+    match_suggest_threshold: float = 0.35
+    """Similarity (0..1) from which an open ticket or earlier fact-check is listed in ``matches``."""
+    match_auto_link_threshold: float = 0.8
+    """Similarity (0..1) from which a match is auto-linked (``"link": "auto"``) instead of suggested."""
+    match_min_terms_auto_link: int = 5
+    """Claims with fewer content words than this are only ever suggested, never auto-linked."""
+    match_limit: int = 5
+    """Most entries in a ticket's ``matches``."""
+    article_checkworthiness_threshold: float = 0.5
+    """Check-worthiness (0..1) from which a sentence of a posted article becomes a ticket."""
+    article_max_chars: int = 200_000
+    """Longest article text (after HTML extraction) accepted, in characters (413 beyond it)."""
+    article_max_tickets: int = 100
+    """Most tickets one article opens (the most check-worthy claims first)."""
+    article_fetch_timeout: float = 15.0
+    """Network timeout, in seconds, of each step (connect, every read) when fetching an article ``url``."""
+    article_fetch_max_bytes: int = 5_000_000
+    """Largest article page read from a ``url``, in bytes (502 beyond it)."""
     web_concurrency: int = 2
     """Gunicorn worker processes started by ``factcheck up``."""
+    outbound_allow_hosts: str = ""
+    """Comma-separated hosts or CIDRs that outbound HTTP may reach although they are internal
+    (e.g. ``hooks.internal,10.0.5.0/24``); everything private, loopback or reserved is refused otherwise."""
+    webhook_timeout: float = 10.0
+    """Seconds one webhook delivery attempt may take (connect, send, answer)."""
+    webhook_retry_base: float = 10.0
+    """First retry delay of a failed delivery, in seconds; it doubles with every attempt (with jitter)."""
+    webhook_retry_cap: float = 14_400.0
+    """Longest delay between two delivery attempts, in seconds (also caps a receiver's Retry-After)."""
+    webhook_retry_window: int = 172_800
+    """Seconds after its first attempt during which a failing delivery is retried (48 h)."""
+    webhook_disable_after: int = 432_000
+    """A subscription whose every attempt has failed for this long (5 days) is disabled."""
+    inbound_rate_limit: str = "300 per minute"
+    """Rate limit on signed requests per integration at ``/hooks/v1/<integration>``."""
+    inbound_max_body: int = 262_144
+    """Largest inbound webhook body, in bytes (413 beyond it)."""
+    login_rate_limit: str = "10 per minute"
+    """Sign-in attempts allowed per client address on the web app's sign-in form."""
+    tip_rate_limit: str = "5 per hour"
+    """Tips a client address may send through the public tip form."""
+
+    @property
+    def enabled_sources(self) -> tuple[str, ...]:
+        """The reference sources named in ``reference_sources``, without blanks or repeats."""
+        names = (name.strip() for name in self.reference_sources.split(","))
+        return tuple(dict.fromkeys(name for name in names if name))
 
     @property
     def is_production(self) -> bool:
@@ -104,6 +196,9 @@ class Settings:
         for name in _POSITIVE_FIELDS:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"FACTCHECK_{name.upper()} must be greater than zero")
+        _validate_publishing(self)
+        _validate_references(self)
+        _validate_claims(self)
 
     def resolved_secret_key(self) -> str:
         """The configured key, or a development key persisted in the instance folder."""
@@ -117,6 +212,18 @@ class Settings:
 
 
 _POSITIVE_FIELDS = (
+    "references_keep",
+    "library_timeout",
+    "library_candidates",
+    "library_passage_words",
+    "factchecks_timeout",
+    "wikipedia_results",
+    "wikipedia_timeout",
+    "factchecktools_timeout",
+    "web_timeout",
+    "web_max_bytes",
+    "web_max_urls",
+    "required_approvals",
     "worker_ttl",
     "job_monitoring_interval",
     "maintenance_interval",
@@ -125,6 +232,18 @@ _POSITIVE_FIELDS = (
     "collect_timeout",
     "collect_max_attempts",
     "web_concurrency",
+    "webhook_timeout",
+    "webhook_retry_base",
+    "webhook_retry_cap",
+    "webhook_retry_window",
+    "webhook_disable_after",
+    "inbound_max_body",
+    "match_min_terms_auto_link",
+    "match_limit",
+    "article_max_chars",
+    "article_max_tickets",
+    "article_fetch_timeout",
+    "article_fetch_max_bytes",
 )
 
 
@@ -169,3 +288,43 @@ def _parse(name: str, raw: str, annotation: Any) -> Any:
     except ValueError as exc:
         raise SettingsError(f"FACTCHECK_{name.upper()}: expected {kind}, got {raw!r}") from exc
     return raw
+
+
+def _validate_publishing(settings: Settings) -> None:
+    """Public links and the rate limit must be usable as given: fail at start, not on a page view."""
+    for name in ("base_url", "organisation_url", "organisation_logo"):
+        value = getattr(settings, name)
+        parts = urlsplit(value)
+        if (value or name == "base_url") and (parts.scheme not in ("http", "https") or not parts.netloc):
+            raise SettingsError(f"FACTCHECK_{name.upper()} must be an http(s) URL, got {value!r}")
+    try:
+        parse_many(settings.public_rate_limit)
+    except ValueError as exc:
+        raise SettingsError(
+            f"FACTCHECK_PUBLIC_RATE_LIMIT must be like '120 per minute', got {settings.public_rate_limit!r}"
+        ) from exc
+
+
+REFERENCE_SOURCES = ("library", "factchecks", "wikipedia", "factchecktools", "web")
+"""Every reference source there is (``factcheck.references.<name>``), in the order they are asked."""
+
+
+def _validate_references(settings: Settings) -> None:
+    unknown = set(settings.enabled_sources) - set(REFERENCE_SOURCES)
+    if unknown:
+        raise SettingsError(
+            f"FACTCHECK_REFERENCE_SOURCES: unknown {', '.join(sorted(unknown))}; "
+            f"choose among {', '.join(REFERENCE_SOURCES)}"
+        )
+    if not 0 < settings.factchecks_match_threshold <= 1:
+        raise SettingsError("FACTCHECK_FACTCHECKS_MATCH_THRESHOLD must be in (0, 1]")
+
+
+def _validate_claims(settings: Settings) -> None:
+    for name in ("match_suggest_threshold", "match_auto_link_threshold", "article_checkworthiness_threshold"):
+        if not 0 < getattr(settings, name) <= 1:
+            raise SettingsError(f"FACTCHECK_{name.upper()} must be in (0, 1]")
+    if settings.match_auto_link_threshold < settings.match_suggest_threshold:
+        raise SettingsError(
+            "FACTCHECK_MATCH_AUTO_LINK_THRESHOLD must not be below FACTCHECK_MATCH_SUGGEST_THRESHOLD"
+        )

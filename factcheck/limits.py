@@ -9,11 +9,10 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
-from factcheck.api.problems import problem_response
 from factcheck.config import Settings
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
@@ -27,6 +26,12 @@ def storage_uri(settings: Settings) -> str:
     return "redis+" + url if url.startswith("unix://") else url
 
 
+def public_limit() -> str:
+    """The limit on each public route: ``Settings.public_rate_limit`` of the running app."""
+    settings: Settings = current_app.extensions["factcheck.settings"]
+    return settings.public_rate_limit
+
+
 def init_app(app: Flask) -> None:
     settings: Settings = app.extensions["factcheck.settings"]
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(settings))
@@ -36,6 +41,9 @@ def init_app(app: Flask) -> None:
 
 
 def _too_many_requests(error: RateLimitExceeded) -> Response:
+    # Imported here: the API package decorates its public routes with ``limiter`` at import time.
+    from factcheck.api.problems import problem_response
+
     current = limiter.current_limit
     retry_after = max(1, math.ceil(current.reset_at - time.time())) if current else 60
     return problem_response(

@@ -13,13 +13,22 @@ import redis
 from flask import Flask, current_app
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
+from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from factcheck.config import Settings
 
 log = logging.getLogger(__name__)
 
 COLLECT_QUEUE = "collect"
-QUEUE_NAMES = (COLLECT_QUEUE,)
+WEBHOOK_QUEUE = "webhooks"
+QUEUE_NAMES = (COLLECT_QUEUE, WEBHOOK_QUEUE)
+
+
+SERIALIZER = JSONSerializer
+"""Jobs are stored as JSON: ids and plain values only, readable by any worker version."""
+COLLECT_RETRY_INTERVALS = [10, 60, 300]
+"""Seconds before each retry of a collection job that raised (database or Redis trouble)."""
 
 
 def collect_job_id(ticket_id: str) -> str:
@@ -53,7 +62,12 @@ def connection() -> redis.Redis:
 
 
 def queue(name: str, conn: redis.Redis | None = None) -> Queue:
-    return Queue(name, connection=conn or connection())
+    return Queue(name, connection=conn or connection(), serializer=SERIALIZER)
+
+
+def fetch_job(job_id: str, conn: redis.Redis | None = None) -> Job:
+    """The job with this id (``rq.exceptions.NoSuchJobError`` if Redis has none)."""
+    return Job.fetch(job_id, connection=conn or connection(), serializer=SERIALIZER)
 
 
 def enqueue_collection(ticket_id: str, conn: redis.Redis | None = None) -> bool:
@@ -72,7 +86,7 @@ def enqueue_collection(ticket_id: str, conn: redis.Redis | None = None) -> bool:
             job_timeout=settings.collect_timeout,
             result_ttl=0,
             failure_ttl=7 * 24 * 3600,
-            retry=Retry(max=3, interval=[10, 60, 300]),
+            retry=Retry(max=len(COLLECT_RETRY_INTERVALS), interval=COLLECT_RETRY_INTERVALS),
         )
     except DuplicateJobError:
         return False

@@ -50,6 +50,8 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("triage", "reject"): Transition("rejected", "editor"),
     ("triage", "merge"): Transition("merged", "editor"),
     ("researching", "submit"): Transition("in_review", "checker"),
+    # approve holds the ticket in review until Settings.required_approvals distinct editors
+    # approved (the effect counts them and answers ``Outcome.hold``).
     ("in_review", "approve"): Transition("approved", "editor"),
     ("in_review", "request_changes"): Transition("researching", "editor"),
     ("approved", "publish"): Transition("published", "editor"),
@@ -134,11 +136,11 @@ def perform(
     _check_role(transition, actor, action)
     from_state = ticket.state
     outcome = effects.apply(session, ticket, action, actor, payload)
-    if transition.target is not None:
+    if transition.target is not None and not outcome.hold:
         ticket.state = transition.target
     flush_compare_and_set(session)
     emit: tuple[str, ...] = ()
-    if transition.target is not None and transition.target != from_state:
+    if ticket.state != from_state:  # not when the action held the ticket (or kept its state)
         emit = ("ticket.state_changed", *EXTRA_EVENTS.get(action, ()), *outcome.events)
     journal.record(
         session,

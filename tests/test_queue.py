@@ -6,6 +6,7 @@ import pytest
 import redis
 from flask import Flask
 from rq.job import Job
+from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
 from factcheck import create_app, db
@@ -26,8 +27,8 @@ def test_creating_a_ticket_enqueues_one_job_with_a_stable_id(
     api: ApiClient, app: Flask, redis_conn: redis.Redis
 ) -> None:
     tid = api.create_ticket()["id"]
-    job = Job.fetch(collect_job_id(tid), connection=redis_conn)
-    assert job.args == (tid,)
+    job = Job.fetch(collect_job_id(tid), connection=redis_conn, serializer=JSONSerializer)
+    assert job.args == [tid], "JSON-serialised: the ticket id only"
     with app.app_context():
         assert enqueue_collection(tid) is False, "a second enqueue of the same ticket is refused"
         assert queue(COLLECT_QUEUE).count == 1

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 
 def start(args: list[str], env: dict[str, str], **kwargs: object) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [sys.executable, "-m", "factcheck", *args],
         env=env,
         start_new_session=True,

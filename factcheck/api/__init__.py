@@ -5,11 +5,34 @@ from __future__ import annotations
 from flask import Flask, Response
 from flask_smorest import Api
 
-from factcheck.api import problems, references, tickets
+from factcheck.api import (
+    articles,
+    claimreviews,
+    library,
+    problems,
+    publications,
+    ratings,
+    references,
+    tickets,
+    webhooks,
+)
+from factcheck.publishing import pages
 from factcheck.tickets import effects
 from factcheck.workflow import WorkflowError
 
-BLUEPRINTS = (tickets.blp, references.blp)
+BLUEPRINTS = (
+    tickets.blp,
+    references.blp,
+    ratings.blp,
+    publications.blp,
+    publications.public_blp,
+    pages.blp,
+    webhooks.blp,
+    webhooks.hooks_blp,
+    library.blp,
+    claimreviews.blp,
+    articles.blp,
+)
 
 
 class ProblemApi(Api):

@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from sqlalchemy import select
 
-from factcheck import db, workflow
+from factcheck import db
 from factcheck.api import schemas
 from factcheck.api.problems import Problem
-from factcheck.api.tickets import get_ticket_or_404
+from factcheck.api.tickets import get_ticket_or_404, plausible_id
 from factcheck.api.writes import api_blueprint, commit, idempotent, json_response, require_user
-from factcheck.models import Reference, Ticket
-from factcheck.tickets import journal
+from factcheck.models import ArchivedText, Reference
+from factcheck.tickets import evidence
 from factcheck.tickets.representation import rfc3339
 
 blp = api_blueprint("references", __name__, "Corroborating references")
 ONE = "/tickets/<string:ticket_id>/references"
-EVIDENCE_EDITABLE = frozenset({"submitted", "collecting", "triage", "researching", "in_review"})
 
 
 def reference_dict(reference: Reference) -> dict[str, Any]:
@@ -38,14 +36,9 @@ def reference_dict(reference: Reference) -> dict[str, Any]:
         "retrieved_at": rfc3339(reference.retrieved_at),
         "content_sha256": reference.content_sha256,
         "document_id": reference.document_id,
+        "query": reference.query,
+        "source_version": reference.source_version,
     }
-
-
-def _editable_ticket(ticket_id: str) -> Ticket:
-    ticket = get_ticket_or_404(ticket_id)
-    if ticket.state not in EVIDENCE_EDITABLE:
-        raise workflow.ActionNotAllowed(f"Evidence is frozen while the ticket is {ticket.state}.", allowed=[])
-    return ticket
 
 
 @blp.route(ONE, methods=["GET"])
@@ -53,11 +46,7 @@ def _editable_ticket(ticket_id: str) -> Ticket:
 def list_references(ticket_id: str) -> Response:
     require_user()
     get_ticket_or_404(ticket_id)
-    rows = db.session().scalars(
-        select(Reference)
-        .where(Reference.ticket_id == ticket_id)
-        .order_by(Reference.pinned.desc(), Reference.rank.asc().nulls_last(), Reference.retrieved_at)
-    )
+    rows = evidence.references(db.session(), ticket_id)
     return json_response({"items": [reference_dict(row) for row in rows]})
 
 
@@ -67,30 +56,41 @@ def list_references(ticket_id: str) -> Response:
 @idempotent
 def add_reference(data: dict[str, Any], ticket_id: str) -> Response:
     actor = require_user()
-    ticket = _editable_ticket(ticket_id)
-    session = db.session()
-    reference = Reference(
-        ticket_id=ticket.id,
-        source="manual",
+    ticket = get_ticket_or_404(ticket_id)
+    reference = evidence.add_reference(
+        db.session(),
+        ticket,
+        actor,
         url=data["url"],
         title=data.get("title"),
         passage=data.get("passage"),
         stance=data.get("stance", "unknown"),
-        added_by_id=actor.user_id,
-        added_by_label=actor.label,
-    )
-    session.add(reference)
-    session.flush()
-    journal.record(
-        session,
-        ticket,
-        actor,
-        "add_reference",
-        from_state=ticket.state,
-        to_state=ticket.state,
-        data={"reference_id": reference.id, "url": reference.url},
     )
     return commit(reference_dict(reference), 201)
+
+
+@blp.route(f"{ONE}/<string:reference_id>/archive", methods=["GET"])
+@blp.alt_response(200, schema=schemas.ArchivedCopy)
+def reference_archive(ticket_id: str, reference_id: str) -> Response:
+    """The saved copy of a fetched page, as it was when collected (it outlives the page)."""
+    require_user()
+    get_ticket_or_404(ticket_id)
+    session = db.session()
+    reference = session.get(Reference, reference_id) if plausible_id(reference_id) else None
+    if reference is None or reference.ticket_id != ticket_id:
+        raise Problem(404, f"No reference {reference_id!r} on this ticket.", title="Not Found")
+    saved = session.get(ArchivedText, reference.content_sha256) if reference.content_sha256 else None
+    if saved is None:
+        raise Problem(404, "This reference has no saved copy.", title="Not Found")
+    return json_response(
+        {
+            "content_sha256": saved.content_sha256,
+            "url": saved.url,
+            "content_type": saved.content_type,
+            "text": saved.text,
+            "saved_at": rfc3339(saved.created_at),
+        }
+    )
 
 
 @blp.route(f"{ONE}/<string:reference_id>", methods=["PATCH"])
@@ -98,28 +98,9 @@ def add_reference(data: dict[str, Any], ticket_id: str) -> Response:
 @blp.alt_response(200, schema=schemas.Reference)
 def patch_reference(data: dict[str, Any], ticket_id: str, reference_id: str) -> Response:
     actor = require_user()
-    ticket = _editable_ticket(ticket_id)
-    session = db.session()
-    reference = session.get(Reference, reference_id) if len(reference_id) <= 64 else None
-    if reference is None or reference.ticket_id != ticket.id:
-        raise Problem(404, f"No reference {reference_id!r} on this ticket.", title="Not Found")
-    if not data:
-        raise Problem(
-            422,
-            "Send stance and/or pinned.",
-            title="Unprocessable Entity",
-            errors={"_schema": ["Send stance and/or pinned."]},
-        )
-    for name in ("stance", "pinned"):
-        if name in data:
-            setattr(reference, name, data[name])
-    journal.record(
-        session,
-        ticket,
-        actor,
-        "update_reference",
-        from_state=ticket.state,
-        to_state=ticket.state,
-        data={"reference_id": reference.id, **data},
-    )
+    ticket = get_ticket_or_404(ticket_id)
+    try:
+        reference = evidence.update_reference(db.session(), ticket, reference_id, actor, data)
+    except evidence.ReferenceNotFound as exc:
+        raise Problem(404, f"No reference {reference_id!r} on this ticket.", title="Not Found") from exc
     return commit(reference_dict(reference), 200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
@@ -11,11 +12,62 @@ from factcheck.models import ROLES, STANCES
 from factcheck.workflow import STATES
 
 
+class JsonBoolean(ma.fields.Boolean):
+    """Only JSON ``true``/``false``: not 1, "yes" or "true"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class StrictSchema(ma.Schema):
-    """Unknown fields are an error (422), never silently dropped."""
+    """Unknown fields are an error (422), never silently dropped; so is text no column can store."""
 
     class Meta:
         unknown = RAISE
+
+    @ma.pre_load
+    def _reject_unstorable_text(self, data: Any, **_kwargs: Any) -> Any:
+        if isinstance(data, Mapping):
+            errors = {
+                str(name): [UNSTORABLE_TEXT]
+                for name, value in data.items()
+                if _holds_unstorable_text(name) or _holds_unstorable_text(value)
+            }
+            if errors:
+                raise ma.ValidationError(errors)
+        return data
+
+
+UNSTORABLE_TEXT = "Must not contain NUL characters or unpaired surrogates."
+
+
+def _holds_unstorable_text(value: Any) -> bool:
+    """True if any string in ``value`` has a NUL (PostgreSQL refuses it) or is not valid Unicode.
+
+    Iterative, so a deeply nested body cannot exhaust the stack.
+    """
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or not _is_utf8_encodable(item):
+                return True
+        elif isinstance(item, Mapping):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
+def _is_utf8_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class TicketCreate(StrictSchema):
@@ -23,7 +75,9 @@ class TicketCreate(StrictSchema):
     speaker = ma.fields.String(allow_none=True, validate=validate.Length(max=500))
     claim_date = ma.fields.Date(allow_none=True)
     source_url = ma.fields.Url(allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
-    language = ma.fields.String(validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"))
+    language = ma.fields.String(
+        validate=[validate.Length(max=16), validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")]
+    )
     tags = ma.fields.List(
         ma.fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=50)
     )
@@ -71,7 +125,7 @@ class ReferenceCreate(StrictSchema):
 
 class ReferencePatch(StrictSchema):
     stance = ma.fields.String(validate=validate.OneOf(STANCES))
-    pinned = ma.fields.Boolean(truthy={True}, falsy={False})
+    pinned = JsonBoolean()
 
 
 # Response schemas: used for the OpenAPI document only (representations are built as dicts).
@@ -149,6 +203,18 @@ class Reference(ma.Schema):
     retrieved_at = ma.fields.String()
     content_sha256 = ma.fields.String(allow_none=True)
     document_id = ma.fields.String(allow_none=True)
+    query = ma.fields.String(allow_none=True, metadata={"description": "What the source was asked"})
+    source_version = ma.fields.String(
+        allow_none=True, metadata={"description": "Version of what was retrieved (revision, ETag, hash)"}
+    )
+
+
+class ArchivedCopy(ma.Schema):
+    content_sha256 = ma.fields.String()
+    url = ma.fields.String(allow_none=True)
+    content_type = ma.fields.String(allow_none=True)
+    text = ma.fields.String()
+    saved_at = ma.fields.String()
 
 
 class ReferenceList(ma.Schema):

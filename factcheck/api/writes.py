@@ -43,7 +43,7 @@ def check_json_body() -> None:
         raise Problem(415, "Send the body as application/json.", title="Unsupported Media Type")
     try:
         body = request.get_json(force=False, silent=False, cache=True)
-    except BadRequest as exc:
+    except (BadRequest, RecursionError) as exc:  # json raises RecursionError on very deep nesting
         raise Problem(400, "The body is not valid UTF-8 JSON.", title="Malformed JSON") from exc
     if not isinstance(body, dict):
         raise Problem(400, "The body must be a JSON object.", title="Malformed JSON")
@@ -75,8 +75,8 @@ def idempotent(view: Callable[P, Response]) -> Callable[P, Response]:
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return view(*args, **kwargs)
-        if not 1 <= len(key) <= 255:
-            raise Problem(400, "Idempotency-Key must be 1 to 255 characters.", title="Bad Request")
+        if not 1 <= len(key) <= 255 or not key.isprintable():
+            raise Problem(400, "Idempotency-Key must be 1 to 255 printable characters.", title="Bad Request")
         actor = require_user()
         fingerprint = hashlib.sha256(
             b"\n".join([request.method.encode(), request.path.encode(), request.get_data()])

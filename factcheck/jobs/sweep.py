@@ -6,20 +6,23 @@ database still knows which tickets wait for collection, so one sweep rebuilds th
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import redis
 from flask import current_app
 from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import JobStatus
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from factcheck import db, queue
 from factcheck.config import Settings
 from factcheck.db import utcnow
 from factcheck.jobs.collect import give_up_collection
+from factcheck.jobs.deliver import WebhookSweep, sweep_webhooks
 from factcheck.models import Ticket
 
 log = logging.getLogger(__name__)
@@ -32,10 +35,11 @@ class SweepReport:
     examined: int = 0
     requeued: int = 0
     gave_up: int = 0
+    webhooks: WebhookSweep = field(default_factory=WebhookSweep)
 
 
 def sweep() -> SweepReport:
-    """One pass over unfinished collections. Records the time of the last successful sweep."""
+    """One pass over unfinished collections and webhook deliveries. Records the time of the last success."""
     settings: Settings = current_app.extensions["factcheck.settings"]
     conn = queue.connection()
     cutoff = utcnow() - timedelta(seconds=settings.sweep_grace)
@@ -54,8 +58,9 @@ def sweep() -> SweepReport:
             report.gave_up += 1
         elif queue.enqueue_collection(ticket_id, conn):
             report.requeued += 1
+    report.webhooks = sweep_webhooks(conn)
     conn.set(LAST_SWEEP_KEY, utcnow().isoformat())
-    if report.requeued or report.gave_up:
+    if report.requeued or report.gave_up or report.webhooks.dispatched or report.webhooks.requeued:
         log.info("sweep: %s", report)
     return report
 
@@ -67,11 +72,18 @@ def _job_is_alive(conn: redis.Redis, ticket_id: str, settings: Settings) -> bool
     new one can be enqueued under the same stable id.
     """
     try:
-        job = Job.fetch(queue.collect_job_id(ticket_id), connection=conn)
+        job = queue.fetch_job(queue.collect_job_id(ticket_id), conn)
     except NoSuchJobError:
         return False
     status = job.get_status(refresh=False)
-    if status in _LIVE:
+    if status == JobStatus.SCHEDULED:
+        # A retry whose time is long past: the scheduler that held it died (its lock outlives it).
+        registry = ScheduledJobRegistry(queue.COLLECT_QUEUE, connection=conn, serializer=queue.SERIALIZER)
+        stale = timedelta(seconds=settings.job_stale_after)
+        with contextlib.suppress(NoSuchJobError):
+            if utcnow() - registry.get_scheduled_time(job) < stale:
+                return True
+    elif status in _LIVE:
         return True
     beat = job.last_heartbeat or job.started_at
     fresh = beat is not None and utcnow() - beat < timedelta(seconds=settings.job_stale_after)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from factcheck.db import Base, UTCDateTime, utcnow
@@ -26,5 +27,8 @@ class Publication(Base):
     note: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    evidence: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    """The pinned references as published (title, url, stance, ...): later edits to the
+    ticket's references do not change a published version. None on retractions."""
 
     __table_args__ = (UniqueConstraint("ticket_id", "version"),)

@@ -30,6 +30,9 @@ class Reference(Base):
     added_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     added_by_label: Mapped[str] = mapped_column(String(320), default="system")
     query: Mapped[str | None] = mapped_column(Text)
+    """Provenance: what the source was asked."""
+    source_version: Mapped[str | None] = mapped_column(String(200))
+    """Provenance: the version of what was retrieved (page revision, ETag, document hash)."""
     document_id: Mapped[str | None] = mapped_column(String(32))
     retrieved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     content_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factcheck.actors import Actor
+from factcheck.db import utcnow
 from factcheck.models import Publication, Reference, Ticket, TicketEvent, User, VerdictDraft
 from factcheck.ratings import find_rating
 from factcheck.tickets.representation import latest_publication
@@ -44,6 +46,8 @@ class Invalid(Exception):
 class Outcome:
     data: dict[str, Any] = field(default_factory=dict)
     events: tuple[str, ...] = ()
+    hold: bool = False
+    """The action counted but the ticket stays where it is (an approval short of the quorum)."""
 
 
 Effect = Callable[[Session, Ticket, Actor, dict[str, Any]], Outcome]
@@ -119,7 +123,7 @@ def _submit(session: Session, ticket: Ticket, actor: Actor, payload: dict[str, A
     if "rating" in payload or "summary" in payload:
         save_draft(session, ticket, actor, payload)
     errors: dict[str, list[str]] = {}
-    if ticket.verdict is None or find_rating(ticket.verdict.rating) is None:
+    if ticket.verdict is None or find_rating(session, ticket.verdict.rating) is None:
         errors["rating"] = ["A rating from the scale is required."]
     if ticket.verdict is None or not ticket.verdict.summary.strip():
         errors["summary"] = ["A summary is required."]
@@ -139,7 +143,7 @@ def save_draft(session: Session, ticket: Ticket, actor: Actor, payload: dict[str
     """Create or update the verdict draft from ``{rating, summary}`` (both required)."""
     errors: dict[str, list[str]] = {}
     rating, summary = payload.get("rating"), payload.get("summary")
-    if not isinstance(rating, str) or find_rating(rating) is None:
+    if not isinstance(rating, str) or find_rating(session, rating) is None:
         errors["rating"] = ["Not a rating on the scale."]
     if not isinstance(summary, str) or not summary.strip():
         errors["summary"] = ["This field is required."]
@@ -156,10 +160,35 @@ def save_draft(session: Session, ticket: Ticket, actor: Actor, payload: dict[str
     return draft
 
 
-def _approve(_s: Session, ticket: Ticket, actor: Actor, _p: dict[str, Any]) -> Outcome:
+def _approve(session: Session, ticket: Ticket, actor: Actor, _p: dict[str, Any]) -> Outcome:
+    """Count one editor's approval; the ticket moves on once ``required_approvals`` editors agreed."""
     if ticket.researcher_id is not None and ticket.researcher_id == actor.user_id:
         raise Forbidden("the researcher who submitted a verdict cannot approve it (four-eyes rule)")
-    return Outcome()
+    approvers = _approvers_since_submit(session, ticket.id)
+    if actor.user_id in approvers:
+        raise Forbidden("you have already approved this verdict; another editor must approve it")
+    required: int = current_app.extensions["factcheck.settings"].required_approvals
+    count = len(approvers) + 1
+    # Each approval is a change to the ticket: its version goes up, so two editors approving
+    # at the same moment cannot both count as "the first of two" (compare-and-set in perform).
+    ticket.updated_at = utcnow()
+    return Outcome({"approvals": count, "required": required}, hold=count < required)
+
+
+def _approvers_since_submit(session: Session, ticket_id: str) -> set[str | None]:
+    """Who approved the verdict submitted last (approvals of earlier rounds do not count)."""
+    last_submit = select(func.max(TicketEvent.id)).where(
+        TicketEvent.ticket_id == ticket_id, TicketEvent.action == "submit"
+    )
+    return set(
+        session.scalars(
+            select(TicketEvent.actor_id).where(
+                TicketEvent.ticket_id == ticket_id,
+                TicketEvent.action == "approve",
+                TicketEvent.id > last_submit.scalar_subquery(),
+            )
+        )
+    )
 
 
 def _request_changes(_s: Session, _t: Ticket, _a: Actor, payload: dict[str, Any]) -> Outcome:
@@ -171,8 +200,8 @@ def _publish(session: Session, ticket: Ticket, actor: Actor, payload: dict[str, 
     draft = ticket.verdict
     assert draft is not None, "approved tickets always have a verdict"
     kind, note = "initial", None
+    last_rated = _last_rated(session, ticket.id)
     if previous is not None:
-        last_rated = _last_rated(session, ticket.id)
         kind = payload.get("kind") or (
             "correction" if last_rated is not None and last_rated.rating != draft.rating else "update"
         )
@@ -188,9 +217,10 @@ def _publish(session: Session, ticket: Ticket, actor: Actor, payload: dict[str, 
         slug=previous.slug if previous else _slug(ticket),
         rating=draft.rating,
         summary=draft.summary,
-        previous_rating=previous.rating if previous else None,
+        previous_rating=last_rated.rating if last_rated else None,
         note=note,
         published_by_id=actor.user_id,
+        evidence=_evidence(session, ticket.id),
     )
     session.add(publication)
     events = ("ticket.published",) if kind == "initial" else ("ticket.corrected",)
@@ -240,6 +270,30 @@ def _last_rated(session: Session, ticket_id: str) -> Publication | None:
         .order_by(Publication.version.desc())
         .limit(1)
     ).first()
+
+
+def _evidence(session: Session, ticket_id: str) -> list[dict[str, Any]]:
+    """The pinned references as they are now: the evidence list of the version being published."""
+    pinned = session.scalars(
+        select(Reference)
+        .where(Reference.ticket_id == ticket_id, Reference.pinned)
+        .order_by(Reference.rank.asc().nulls_last(), Reference.retrieved_at, Reference.id)
+    )
+    return [
+        {
+            "reference_id": ref.id,
+            "title": ref.title,
+            "url": ref.url,
+            "publisher": ref.publisher,
+            "published_at": ref.published_at.isoformat() if ref.published_at else None,
+            "passage": ref.passage,
+            "stance": ref.stance,
+            "document_id": ref.document_id,
+            "content_sha256": ref.content_sha256,
+            "retrieved_at": ref.retrieved_at.isoformat(),
+        }
+        for ref in pinned
+    ]
 
 
 def _last_note(session: Session, ticket_id: str) -> str | None:

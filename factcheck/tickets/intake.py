@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from factcheck.actors import Actor
+from factcheck.claims import index as claim_index
+from factcheck.claims import linking
 from factcheck.db import utcnow
 from factcheck.models import Ticket, TicketTag
 from factcheck.tickets import journal
@@ -45,6 +47,8 @@ class Submission:
     priority: int = 0
     external_id: str | None = None
     integration: str | None = None
+    article_id: str | None = None
+    checkworthiness: float | None = None
 
     @classmethod
     def from_api(cls, data: dict[str, Any], channel: str = "api") -> Submission:
@@ -82,10 +86,12 @@ def submit_claim(session: Session, submission: Submission, actor: Actor) -> tupl
         origin_channel=submission.channel,
         origin_integration=submission.integration,
         external_id=submission.external_id,
+        article_id=submission.article_id,
+        checkworthiness=submission.checkworthiness,
         created_by_id=actor.user_id,
         state=INITIAL_STATE,
         collection_sources={},
-        matches=[],
+        matches=linking.matches_for(session, submission.claim, submission.claim_date),
         tag_rows=[TicketTag(tag=tag) for tag in submission.tags],
     )
     try:
@@ -98,6 +104,7 @@ def submit_claim(session: Session, submission: Submission, actor: Actor) -> tupl
         if existing is None:
             raise
         return existing, False
+    claim_index.index_ticket(session, ticket)
     journal.record(
         session,
         ticket,
@@ -105,7 +112,7 @@ def submit_claim(session: Session, submission: Submission, actor: Actor) -> tupl
         "create",
         from_state=None,
         to_state=INITIAL_STATE,
-        data={"channel": submission.channel},
+        data={"channel": submission.channel, **linking.audit_data(ticket.matches)},
         emit=("ticket.created",),
         is_new=True,
     )

@@ -6,9 +6,9 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from factcheck.models import Ticket, TicketEvent, TicketTag, User
@@ -24,6 +24,27 @@ class TicketFilter:
     assignee: str | None = None
     q: str | None = None
     tag: str | None = None
+    speaker: str | None = None
+    """Part of the speaker's name, any case."""
+    created_from: datetime | None = None
+    """Opened at or after this moment."""
+    created_before: datetime | None = None
+    """Opened before this moment."""
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with LIKE's own wildcards escaped."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _speaker_and_dates(query: Select[tuple[Ticket]], filters: TicketFilter) -> Select[tuple[Ticket]]:
+    if filters.speaker:
+        query = query.where(Ticket.speaker.ilike(_contains(filters.speaker), escape="\\"))
+    if filters.created_from:
+        query = query.where(Ticket.created_at >= filters.created_from)
+    if filters.created_before:
+        query = query.where(Ticket.created_at < filters.created_before)
+    return query
 
 
 def encode_cursor(ticket: Ticket) -> str:
@@ -36,11 +57,17 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, ticket_id = json.loads(raw)
         moment = datetime.fromisoformat(created_at)
-        if not isinstance(ticket_id, str) or moment.tzinfo is None:
+        if not _is_ticket_id(ticket_id) or moment.tzinfo is None:
             raise BadCursor(cursor)
-    except (binascii.Error, ValueError, TypeError) as exc:
+        moment = moment.astimezone(UTC)  # OverflowError at the ends of the calendar
+    except (binascii.Error, ValueError, TypeError, OverflowError) as exc:
         raise BadCursor(cursor) from exc
     return moment, ticket_id
+
+
+def _is_ticket_id(value: object) -> bool:
+    """Ids are short printable strings; a NUL would make PostgreSQL fail the query."""
+    return isinstance(value, str) and len(value) <= 64 and value.isprintable()
 
 
 def list_tickets(
@@ -59,6 +86,7 @@ def list_tickets(
     if filters.q:
         pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(Ticket.claim.ilike(pattern, escape="\\"))
+    query = _speaker_and_dates(query, filters)
     if cursor:
         created_at, ticket_id = decode_cursor(cursor)
         query = query.where(

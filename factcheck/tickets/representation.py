@@ -85,7 +85,7 @@ def ticket_dict(session: Session, ticket: Ticket, *, is_new: bool = False) -> di
         },
         "references_count": references_count,
         "matches": ticket.matches or [],
-        "verdict": _verdict_dict(ticket),
+        "verdict": _verdict_dict(session, ticket),
         "publication": _publication_dict(publication),
         "created_at": rfc3339(ticket.created_at),
         "updated_at": rfc3339(ticket.updated_at),
@@ -93,11 +93,11 @@ def ticket_dict(session: Session, ticket: Ticket, *, is_new: bool = False) -> di
     }
 
 
-def _verdict_dict(ticket: Ticket) -> dict[str, Any] | None:
+def _verdict_dict(session: Session, ticket: Ticket) -> dict[str, Any] | None:
     draft = ticket.verdict
     if draft is None:
         return None
-    rating = find_rating(draft.rating)
+    rating = find_rating(session, draft.rating)
     return {
         "rating": draft.rating,
         "rating_label": rating.label if rating else draft.rating,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 from werkzeug.test import TestResponse
 
@@ -179,6 +180,8 @@ def test_body_over_max_content_length_is_413(api: ApiClient, app: Flask, stored_
         pytest.param(b64('["yesterday", "abc"]'), id="not-a-timestamp"),
         pytest.param(b64('["2026-01-01T00:00:00", "abc"]'), id="naive-timestamp"),
         pytest.param(b64('["2026-01-01T00:00:00+00:00", "a\\u0000b"]'), id="nul-in-id"),
+        pytest.param(b64('["0001-01-01T00:00:00+23:59", "abc"]'), id="before-year-one-in-utc"),
+        pytest.param(b64('["9999-12-31T23:59:59-23:59", "abc"]'), id="after-year-9999-in-utc"),
         pytest.param(b64('["2026-01-01T00:00:00+00:00", "' + "a" * 200 + '"]'), id="id-too-long"),
     ],
 )
@@ -315,7 +318,7 @@ def test_malformed_if_match_is_400(
     ],
 )
 def test_missing_or_invalid_token_is_401_with_www_authenticate(
-    client: Any, stored_rows: Counts, headers: dict[str, str]
+    client: FlaskClient, stored_rows: Counts, headers: dict[str, str]
 ) -> None:
     before = stored_rows()
     response = client.post(TICKETS, json={"claim": CLAIM}, headers=headers)
@@ -325,7 +328,9 @@ def test_missing_or_invalid_token_is_401_with_www_authenticate(
     assert stored_rows() == before
 
 
-def test_revoked_token_is_401(client: Any, app: Flask, users: UserFactory, stored_rows: Counts) -> None:
+def test_revoked_token_is_401(
+    client: FlaskClient, app: Flask, users: UserFactory, stored_rows: Counts
+) -> None:
     token = users.token_for("editor")
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get(TICKETS, headers=headers).status_code == 200
@@ -339,7 +344,7 @@ def test_revoked_token_is_401(client: Any, app: Flask, users: UserFactory, store
 
 
 def test_token_of_deactivated_user_is_401(
-    client: Any, app: Flask, users: UserFactory, stored_rows: Counts
+    client: FlaskClient, app: Flask, users: UserFactory, stored_rows: Counts
 ) -> None:
     user = users.create("editor")
     headers = {"Authorization": f"Bearer {users.token_of(user)}"}
@@ -374,7 +379,8 @@ def test_idempotency_key_reused_on_another_path_is_409(
 
 
 @pytest.mark.parametrize(
-    "key", [pytest.param("k" * 256, id="256-chars"), pytest.param("", id="empty"), pytest.param("a\x00b", id="nul")]
+    "key",
+    [pytest.param("k" * 256, id="256-chars"), pytest.param("", id="empty"), pytest.param("a\x00b", id="nul")],
 )
 def test_malformed_idempotency_key_is_400(api: ApiClient, stored_rows: Counts, key: str) -> None:
     before = stored_rows()
@@ -553,14 +559,33 @@ def test_nasty_action_and_reference_bodies_never_cause_a_server_error(
     api: ApiClient, triage_ticket: dict[str, Any]
 ) -> None:
     ticket_id = triage_ticket["id"]
-    nasty_values: list[Any] = [None, "\x00", "a\x00b", 10**100, 1e308, {"x": [None]}, ["\x00"], "\U0001f600" * 6000]
+    nasty_values: list[Any] = [
+        None,
+        "\x00",
+        "a\x00b",
+        10**100,
+        1e308,
+        {"x": [None]},
+        ["\x00"],
+        "\U0001f600" * 6000,
+    ]
     sent: list[tuple[Any, TestResponse]] = []
     for value in nasty_values:
         for action in ("reject", "merge", "accept", "request_changes", "recollect"):
             field = {"reject": "reason", "merge": "duplicate_of", "accept": "assignee"}.get(action, "note")
             sent.append(((action, value), api.act(ticket_id, action, {field: value})))
-        sent.append((("verdict", value), api.put(f"{TICKETS}/{ticket_id}/verdict", json={"rating": "false", "summary": value})))
-        sent.append((("verdict-rating", value), api.put(f"{TICKETS}/{ticket_id}/verdict", json={"rating": value, "summary": "s"})))
+        sent.append(
+            (
+                ("verdict", value),
+                api.put(f"{TICKETS}/{ticket_id}/verdict", json={"rating": "false", "summary": value}),
+            )
+        )
+        sent.append(
+            (
+                ("verdict-rating", value),
+                api.put(f"{TICKETS}/{ticket_id}/verdict", json={"rating": value, "summary": "s"}),
+            )
+        )
         for field in ("url", "title", "passage", "stance"):
             body = {"url": "https://example.org/r", field: value}
             sent.append(((field, value), api.post(f"{TICKETS}/{ticket_id}/references", json=body)))
@@ -569,11 +594,13 @@ def test_nasty_action_and_reference_bodies_never_cause_a_server_error(
 
 def test_nasty_query_strings_and_paths_never_cause_a_server_error(api: ApiClient) -> None:
     api.create_ticket()
-    nasty = ["\x00", "a\x00b", "%", "_", "\\", "'; DROP TABLE tickets; --", "\U0001f600", "\ud800", "x" * 600]
+    nasty = ["\x00", "a\x00b", "%", "_", "\\", "'; DROP TABLE tickets; --", "\U0001f600", "x" * 600]
     responses: list[tuple[Any, TestResponse]] = []
     for value in nasty:
         for name in ("q", "tag", "assignee", "state", "cursor", "limit"):
             responses.append(((name, value), api.get(TICKETS, query_string={name: value})))
+    for raw_query in ("q=%ED%A0%80", "q=%FF%FE", "tag=%C0%80", "q=a&q=%00", "limit=1&limit=abc", "q"):
+        responses.append((raw_query, api.get(TICKETS, query_string=raw_query)))
     for path in ("%00", "a%00b", "%FF%FE", "%ED%A0%80", "\U0001f600", "%2e%2e"):
         responses.append((path, api.get(f"{TICKETS}/{path}")))
         responses.append((path, api.get(f"{TICKETS}/{path}/events")))
@@ -592,5 +619,18 @@ def test_nasty_headers_never_cause_a_server_error(api: ApiClient, triage_ticket:
         for header in ("If-Match", "If-None-Match", "Idempotency-Key", "Authorization", "Accept"):
             headers = {header: value}
             responses.append(((header, value), api.get(f"{TICKETS}/{ticket_id}", headers=headers)))
-            responses.append(((header, value), api.post(TICKETS, json={"claim": f"{header} {value!r}"}, headers=headers)))
+            responses.append(
+                ((header, value), api.post(TICKETS, json={"claim": f"{header} {value!r}"}, headers=headers))
+            )
     assert _server_errors(responses) == []
+
+
+@pytest.mark.parametrize("value", [1, 0, "true", "yes", None])
+def test_pinned_accepts_only_json_booleans(api: ApiClient, app: Flask, value: object) -> None:
+    ticket = api.create_ticket("Pinned flags are strict booleans.")
+    added = api.post(f"/api/v1/tickets/{ticket['id']}/references", json={"url": "https://example.org/a"})
+    response = api.patch(
+        f"/api/v1/tickets/{ticket['id']}/references/{added.get_json()['id']}", json={"pinned": value}
+    )
+    assert response.status_code == 422
+    assert "pinned" in response.get_json()["errors"]

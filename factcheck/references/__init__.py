@@ -1,0 +1,1 @@
+"""References: sources, ranking, and the SSRF-safe HTTP client every outbound request uses."""

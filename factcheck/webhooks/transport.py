@@ -1,0 +1,147 @@
+"""The Redis side of webhooks: job ids, enqueue helpers and job liveness.
+
+Every helper here runs after a commit and never raises on a Redis failure: the database
+says what is unfinished, and the sweeper enqueues it again if a job never makes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+import redis
+from flask import current_app
+from rq import Queue
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import JobStatus
+from rq.registry import ScheduledJobRegistry
+
+from factcheck import queue
+from factcheck.config import Settings
+from factcheck.db import utcnow
+
+log = logging.getLogger(__name__)
+
+DISPATCH_FUNCTION = "factcheck.jobs.deliver.dispatch_outbox"
+DELIVER_FUNCTION = "factcheck.jobs.deliver.deliver"
+DISPATCH_JOB_IDS = ("webhooks-dispatch", "webhooks-dispatch-next")
+"""Two stable ids: one pass queued and one more queued behind a running pass cover every commit."""
+FAILURE_TTL = 7 * 24 * 3600
+_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+_DEAD = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED}
+
+
+def delivery_job_id(delivery_id: str, attempt: int) -> str:
+    """Stable per attempt: a duplicate enqueue of the same attempt is refused by Redis."""
+    return f"deliver-{delivery_id}-{attempt}"
+
+
+def enqueue_dispatch(conn: redis.Redis | None = None) -> None:
+    """Make sure a fan-out pass starts after the caller's commit (deduplicated while one is queued)."""
+    try:
+        webhooks = queue.queue(queue.WEBHOOK_QUEUE, conn)
+        for job_id in DISPATCH_JOB_IDS:
+            if _enqueue_unique(webhooks, job_id, DISPATCH_FUNCTION, (), job_timeout=300):
+                return
+            if _status(webhooks.connection, job_id) in _WAITING:
+                return  # a pass that has not started yet will see our rows
+        # Both passes are running and may have read before our commit: one more.
+        webhooks.enqueue(DISPATCH_FUNCTION, job_timeout=300, result_ttl=0, failure_ttl=FAILURE_TTL)
+    except redis.RedisError as exc:
+        log.warning("could not enqueue the webhook dispatch (%s); the sweeper will do it", exc)
+
+
+def enqueue_delivery(
+    delivery_id: str,
+    attempt: int,
+    at: datetime | None = None,
+    *,
+    conn: redis.Redis | None = None,
+    replace_scheduled: bool = False,
+) -> bool:
+    """Queue attempt number ``attempt`` of a delivery, now or at ``at`` (RQ's scheduler).
+
+    Returns False if that attempt's job already exists or Redis is unreachable.
+    ``replace_scheduled`` moves an attempt scheduled for later to now (a manual redelivery).
+    """
+    settings: Settings = current_app.extensions["factcheck.settings"]
+    job_id = delivery_job_id(delivery_id, attempt)
+    when = at if at is not None and at > utcnow() else None
+    try:
+        webhooks = queue.queue(queue.WEBHOOK_QUEUE, conn)
+        timeout = int(settings.webhook_timeout) + 30
+        if _enqueue_unique(webhooks, job_id, DELIVER_FUNCTION, (delivery_id, attempt), timeout, when):
+            return True
+        if replace_scheduled and _status(webhooks.connection, job_id) == JobStatus.SCHEDULED:
+            _delete(webhooks.connection, job_id)
+            return _enqueue_unique(webhooks, job_id, DELIVER_FUNCTION, (delivery_id, attempt), timeout, when)
+    except redis.RedisError as exc:
+        log.warning("could not enqueue delivery %s (%s); the sweeper will retry", delivery_id, exc)
+    return False
+
+
+def _enqueue_unique(
+    webhooks: Queue,
+    job_id: str,
+    function: str,
+    args: tuple[object, ...],
+    job_timeout: int,
+    at: datetime | None = None,
+) -> bool:
+    """Enqueue under ``job_id`` unless a live job has it; a dead job's id is freed first."""
+    for _ in range(2):
+        options = {
+            "job_id": job_id,
+            "unique": True,
+            "job_timeout": job_timeout,
+            "result_ttl": 0,
+            "failure_ttl": FAILURE_TTL,
+        }
+        try:
+            if at is None:
+                webhooks.enqueue(function, *args, **options)
+            else:
+                webhooks.enqueue_at(at, function, *args, **options)
+            return True
+        except DuplicateJobError:
+            if _status(webhooks.connection, job_id) not in _DEAD:
+                return False
+            _delete(webhooks.connection, job_id)
+    return False
+
+
+def _status(conn: redis.Redis, job_id: str) -> JobStatus | None:
+    try:
+        return queue.fetch_job(job_id, conn).get_status(refresh=False)
+    except NoSuchJobError:
+        return None
+
+
+def _delete(conn: redis.Redis, job_id: str) -> None:
+    with contextlib.suppress(NoSuchJobError):
+        queue.fetch_job(job_id, conn).delete()
+
+
+def job_is_alive(conn: redis.Redis, job_id: str, stale_after: timedelta) -> bool:
+    """True if the job waits to run, or runs with a fresh heartbeat; a dead job is deleted.
+
+    A scheduled job long past its time counts as dead: the scheduler holding it has died.
+    """
+    try:
+        job = queue.fetch_job(job_id, conn)
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    if status == JobStatus.SCHEDULED:
+        registry = ScheduledJobRegistry(queue.WEBHOOK_QUEUE, connection=conn, serializer=queue.SERIALIZER)
+        with contextlib.suppress(NoSuchJobError):
+            if utcnow() - registry.get_scheduled_time(job) < stale_after:
+                return True
+    elif status in _WAITING:
+        return True
+    beat = job.last_heartbeat or job.started_at
+    if status == JobStatus.STARTED and beat is not None and utcnow() - beat < stale_after:
+        return True
+    job.delete()
+    return False
