@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,8 @@ def sweeper(once: bool) -> None:
 
     app = _app()
     interval = app.extensions["factcheck.settings"].sweep_interval
+    # As a container's PID 1 the default SIGTERM action does not apply: exit between sweeps.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     while True:
         with app.app_context():
             report = sweep()

@@ -191,6 +191,9 @@ class Settings:
             raise SettingsError("FACTCHECK_SECRET_KEY is required in production")
         if self.is_production and not self.database_url:
             raise SettingsError("FACTCHECK_DATABASE_URL is required in production")
+        if self.is_production and not self.redis_url:
+            # An embedded Redis per container would give web and workers separate queues.
+            raise SettingsError("FACTCHECK_REDIS_URL is required in production")
         if self.max_content_length < 1024:
             raise SettingsError("FACTCHECK_MAX_CONTENT_LENGTH must be at least 1024 bytes")
         for name in _POSITIVE_FIELDS:

@@ -14,6 +14,7 @@ PRODUCTION = {
     "FACTCHECK_ENV": "production",
     "FACTCHECK_SECRET_KEY": "a-long-production-secret",
     "FACTCHECK_DATABASE_URL": "postgresql://factcheck@db/factcheck",
+    "FACTCHECK_REDIS_URL": "redis://redis:6379/0",
 }
 
 
@@ -78,7 +79,7 @@ def test_production_with_secret_and_database_url_is_accepted() -> None:
     assert settings.resolved_secret_key() == "a-long-production-secret"
 
 
-@pytest.mark.parametrize("missing", ["FACTCHECK_SECRET_KEY", "FACTCHECK_DATABASE_URL"])
+@pytest.mark.parametrize("missing", ["FACTCHECK_SECRET_KEY", "FACTCHECK_DATABASE_URL", "FACTCHECK_REDIS_URL"])
 def test_production_without_a_required_variable_fails_fast(missing: str) -> None:
     environ = {key: value for key, value in PRODUCTION.items() if key != missing}
 
