@@ -31,7 +31,8 @@ COPY alembic.ini wsgi.py ./
 COPY workers/ workers/
 ENV PYTHONPATH=/app
 RUN python -m compileall -q factcheck migrations workers wsgi.py \
-    && mkdir instance && chown factcheck:factcheck instance
+    && mkdir instance && chown factcheck:factcheck instance \
+    && mkdir -p /var/lib/factcheck/metrics && chown factcheck:factcheck /var/lib/factcheck/metrics
 
 USER factcheck:factcheck
 EXPOSE 8000
@@ -40,8 +41,11 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
-# gunicorn reads WEB_CONCURRENCY (processes) and GUNICORN_CMD_ARGS (any other option);
+# gunicorn reads WEB_CONCURRENCY (processes) and GUNICORN_CMD_ARGS (options not given below);
 # 2 gthread workers x 4 threads was the best measured setting on 2 cores (bench/README.md).
+# No control socket: it would go to $HOME (/app), which this user cannot write.
 ENV WEB_CONCURRENCY=2
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "4", \
-     "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "factcheck:create_app()"]
+# The config module sets JSON logging (access lines too) and Prometheus' multiprocess clean-up.
+CMD ["gunicorn", "-c", "python:factcheck.gunicorn_config", "--bind", "0.0.0.0:8000", \
+     "--worker-class", "gthread", "--threads", "4", "--worker-tmp-dir", "/dev/shm", \
+     "--no-control-socket", "factcheck:create_app()"]

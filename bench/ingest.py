@@ -137,6 +137,7 @@ class Target:
     cwd: Path
     env: dict[str, str]
     headers: dict[str, str]
+    gunicorn_args: tuple[str, ...] = ()
 
 
 def run(
@@ -150,12 +151,21 @@ def run(
         "FACTCHECK_REDIS_URL": redis_url,
         "FACTCHECK_SECRET_KEY": "bench-" + uuid.uuid4().hex,
         "FACTCHECK_INSTANCE_PATH": str(tmp / "instance"),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
     }
+    (tmp / "metrics").mkdir(exist_ok=True)
     targets = [
         # Run from a neutral folder: gunicorn puts its working directory first on sys.path, and
         # factcheck should be imported as installed (or from PYTHONPATH), like in the image.
+        # As the image runs it: the gunicorn config module (JSON logs with an access line per
+        # request, Prometheus multiprocess clean-up), metrics written to PROMETHEUS_MULTIPROC_DIR.
         Target(
-            "factcheck", "factcheck:create_app()", tmp, factcheck_env, {"Authorization": f"Bearer {token}"}
+            "factcheck",
+            "factcheck:create_app()",
+            tmp,
+            factcheck_env,
+            {"Authorization": f"Bearer {token}"},
+            ("-c", "python:factcheck.gunicorn_config"),
         ),
         Target("minimal", "minimal_app:create_app()", BENCH_DIR, {"BENCH_MINIMAL_DATABASE_URL": url}, {}),
     ]
@@ -251,7 +261,10 @@ def prepare_minimal(url: str) -> None:
 def measure(target: Target, server: ServerSettings, load: Load, run_id: str) -> Phase:
     """Serve the target with gunicorn, warm it up, then run the measured load."""
     headers = {"Content-Type": "application/json", **target.headers}
-    with gunicorn(target.app_spec, target.cwd, target.env, server) as (port, server_log):
+    with gunicorn(target.app_spec, target.cwd, target.env, server, target.gunicorn_args) as (
+        port,
+        server_log,
+    ):
         warm = run_load(port, headers, claims(f"{run_id}-warm", target.name, load.warmup), load)
         log(f"  warm-up: {warm.ok}/{warm.requests} ok in {warm.seconds:.1f}s")
         phase = run_load(port, headers, claims(run_id, target.name, load.requests), load)
@@ -265,13 +278,13 @@ def measure(target: Target, server: ServerSettings, load: Load, run_id: str) -> 
 
 @contextmanager
 def gunicorn(
-    app_spec: str, cwd: Path, app_env: dict[str, str], server: ServerSettings
+    app_spec: str, cwd: Path, app_env: dict[str, str], server: ServerSettings, extra: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, IO[bytes]]]:
     port = free_port()
     env = {name: value for name, value in os.environ.items() if not name.startswith("FACTCHECK_")}
     env.update(app_env)
     argv = [
-        sys.executable, "-m", "gunicorn", app_spec,
+        sys.executable, "-m", "gunicorn", *extra, app_spec,
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(server.workers),
         "--worker-class", server.worker_class,

@@ -12,7 +12,8 @@ the tweet's date as the claim date (the date printed in the embedded tweet). The
 bm25s 0.3 (English stop words, Snowball stemmer, vclaim + title), as in shared/data/README.md.
 Then the index is filled up to ``--earlier`` claims (the real ones plus recombinations of
 their halves, so term statistics stay realistic) and ``--latency-claims`` tweets go through
-the whole intake (``submit_claim``: matching, ticket, index, audit, outbox, commit), timed one
+intake plus the collection job's matching step (``submit_claim`` then ``start_collection``:
+ticket, audit, outbox, commit; matching, index, commit), timed one
 by one, next to bm25s answering the same queries from memory over the same 100k texts.
 Data: Nakov et al., CLEF-2022 CheckThat! Lab Task 2A (research use; measuring only).
 """
@@ -235,19 +236,20 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def intake_latency(app: Any, texts: list[str]) -> dict[str, float]:
-    from factcheck.actors import Actor
+    from factcheck import workflow
+    from factcheck.actors import SYSTEM
     from factcheck.db import unit_of_work
     from factcheck.tickets.intake import Submission, submit_claim
 
-    actor = Actor(label="bench", role="system")
     timings = []
     with app.app_context():
         for text in texts:
             started = time.perf_counter()
             with unit_of_work() as session:
-                submit_claim(
-                    session, Submission(claim=text[:2000], channel="api", claim_date=tweet_date(text)), actor
-                )
+                submission = Submission(claim=text[:2000], channel="api", claim_date=tweet_date(text))
+                ticket, _created = submit_claim(session, submission, SYSTEM)
+            with unit_of_work() as session:  # the collection job's first step: match, then index
+                workflow.perform(session, session.merge(ticket), "start_collection", SYSTEM)
             timings.append((time.perf_counter() - started) * 1000)
     return {
         "claims": len(timings),

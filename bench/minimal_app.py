@@ -37,6 +37,7 @@ def create_app() -> Flask:
         os.environ["BENCH_MINIMAL_DATABASE_URL"], pool_pre_ping=True, pool_size=5, max_overflow=10
     )
     app = Flask(__name__)
+    app.extensions["minimal.engine"] = engine
 
     @app.post("/api/v1/tickets")
     def create_claim() -> tuple[Response, int]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 from factcheck.config import Settings
 
 
 def create_app(config: Settings | None = None) -> Flask:
-    """Build the WSGI app: settings, database, queue, auth, API, health, CLI."""
+    """Build the WSGI app: settings, logs and metrics, database, queue, auth, API, health, CLI."""
     settings = config or Settings.from_env()
     app = Flask(__name__, instance_path=settings.instance_path)
     app.extensions["factcheck.settings"] = settings
@@ -21,14 +19,28 @@ def create_app(config: Settings | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.is_production,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from factcheck import api, auth, claims, db, health, limits, queue, security, web, webhooks
+    from factcheck import (
+        api,
+        auth,
+        claims,
+        db,
+        health,
+        limits,
+        observability,
+        queue,
+        security,
+        startup_checks,
+        web,
+        webhooks,
+    )
     from factcheck.api import problems
 
+    observability.init_app(app)  # first: logging set up, and its request hooks run before all others
     db.init_app(app)
     claims.init_app(app)
     queue.init_app(app)
+    startup_checks.init_app(app)
     webhooks.init_app(app)
     auth.init_app(app)
     security.init_app(app)

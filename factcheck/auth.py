@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -63,27 +63,29 @@ def create_token(session: Session, user: User, name: str = "") -> str:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    """The active user owning ``token``, or None. Records when the token was last used.
+    """The active user owning ``token``, or None, in one query.
 
-    The look-up and the (at most five-minutely) ``last_used_at`` write run in their own short
-    transaction, so they are kept even for read-only requests and never hold a row lock for
-    the length of the request.
+    When the token's ``last_used_at`` is more than five minutes old it is brought up to date
+    in a transaction of its own once the request's session is closed: kept even for read-only
+    requests, and never holding a lock while the request runs (SQLite has one write lock).
     """
+    row = session.execute(
+        select(User, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    user, token_id, last_used_at = row
     now = utcnow()
-    bind = session.get_bind()
-    assert isinstance(bind, Engine), "sessions are bound to an engine"
-    with bind.begin() as connection:
-        row = connection.execute(
-            select(ApiToken.id, ApiToken.user_id, ApiToken.last_used_at).where(
-                ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-            )
-        ).first()
-        if row is None:
-            return None
-        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=5):
-            connection.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    if last_used_at is None or now - last_used_at > timedelta(minutes=5):
+        db.after_session(lambda engine: _record_use(engine, token_id, now))
+    return user if user.active else None
+
+
+def _record_use(engine: Engine, token_id: str, now: datetime) -> None:
+    with engine.begin() as connection:
+        connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 def _load_user_from_request(request: Request) -> User | None:

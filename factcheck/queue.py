@@ -7,6 +7,7 @@ sweeper can rebuild the queues from the database at any time.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import redis
@@ -17,6 +18,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from factcheck.config import Settings
+from factcheck.observability import context
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,24 @@ SERIALIZER = JSONSerializer
 """Jobs are stored as JSON: ids and plain values only, readable by any worker version."""
 COLLECT_RETRY_INTERVALS = [10, 60, 300]
 """Seconds before each retry of a collection job that raised (database or Redis trouble)."""
+
+
+DEFERRED_KEY = "factcheck:collect:deferred"
+"""Set when a ticket was left in the database because the collection queue was full."""
+BACKLOG_CACHE_SECONDS = 1.0
+_backlog_seen: dict[int, tuple[float, int]] = {}
+
+
+def collect_backlog(conn: redis.Redis, *, fresh: bool = False) -> int:
+    """Collection jobs waiting in Redis: read at most once a second per process unless ``fresh``,
+    and counted up by this process's own enqueues in between."""
+    now = time.monotonic()
+    seen = _backlog_seen.get(id(conn))
+    if not fresh and seen is not None and now - seen[0] < BACKLOG_CACHE_SECONDS:
+        return seen[1]
+    length = int(conn.llen(queue(COLLECT_QUEUE, conn).key))
+    _backlog_seen[id(conn)] = (now, length)
+    return length
 
 
 def collect_job_id(ticket_id: str) -> str:
@@ -70,14 +90,20 @@ def fetch_job(job_id: str, conn: redis.Redis | None = None) -> Job:
     return Job.fetch(job_id, connection=conn or connection(), serializer=SERIALIZER)
 
 
-def enqueue_collection(ticket_id: str, conn: redis.Redis | None = None) -> bool:
+def enqueue_collection(ticket_id: str, conn: redis.Redis | None = None, *, within_limit: bool = True) -> bool:
     """Queue ``collect_references(ticket_id)`` unless a job for it exists. Never raises.
 
-    Returns False when Redis is unreachable or the job already exists: the ticket is safe in
-    the database and the sweeper re-enqueues it if no job is alive.
+    Returns False when Redis is unreachable, the job already exists, or (``within_limit``) the
+    queue holds ``collect_queue_limit`` jobs already: the ticket is safe in the database and
+    the sweeper enqueues it when no job is alive and the queue has room.
     """
     settings: Settings = current_app.extensions["factcheck.settings"]
     try:
+        conn = conn or connection()
+        if within_limit and collect_backlog(conn) >= settings.collect_queue_limit:
+            conn.set(DEFERRED_KEY, "1")
+            log.debug("collection queue full: ticket %s waits in the database", ticket_id)
+            return False
         queue(COLLECT_QUEUE, conn).enqueue(
             "factcheck.jobs.collect.collect_references",
             ticket_id,
@@ -87,10 +113,14 @@ def enqueue_collection(ticket_id: str, conn: redis.Redis | None = None) -> bool:
             result_ttl=0,
             failure_ttl=7 * 24 * 3600,
             retry=Retry(max=len(COLLECT_RETRY_INTERVALS), interval=COLLECT_RETRY_INTERVALS),
+            meta=context.job_meta(),  # the request id, for the job's log lines and audit events
         )
     except DuplicateJobError:
         return False
     except redis.RedisError as exc:
         log.warning("could not enqueue collection for %s (%s); the sweeper will retry", ticket_id, exc)
         return False
+    seen = _backlog_seen.get(id(conn))
+    if seen is not None:
+        _backlog_seen[id(conn)] = (seen[0], seen[1] + 1)
     return True

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from factcheck.actors import Actor
 from factcheck.models import Ticket
+from factcheck.observability import states
 from factcheck.tickets import effects, journal
 
 STATES = (
@@ -142,6 +143,7 @@ def perform(
     emit: tuple[str, ...] = ()
     if ticket.state != from_state:  # not when the action held the ticket (or kept its state)
         emit = ("ticket.state_changed", *EXTRA_EVENTS.get(action, ()), *outcome.events)
+        states.record_state_left(session, ticket.id, from_state)
     journal.record(
         session,
         ticket,

@@ -196,4 +196,4 @@ def test_sweeper_once_on_an_empty_database_prints_its_report(upgraded_env: dict[
     result = run_cli({**upgraded_env, "FACTCHECK_REDIS_URL": redis_url}, "sweeper", "--once")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "examined=0 requeued=0 gave_up=0"
+    assert result.stdout.strip() == "examined=0 requeued=0 gave_up=0 deferred=0"

@@ -150,3 +150,29 @@ def test_dev_secret_key_is_the_same_for_processes_starting_together(tmp_path: Pa
 def test_intervals_and_counts_must_be_positive(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=f"FACTCHECK_{name}"):
         Settings.from_env({f"FACTCHECK_{name}": value})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("FACTCHECK_SECRET_KEY", "change-me"),
+        ("FACTCHECK_SECRET_KEY", " Change-Me "),
+        ("FACTCHECK_SECRET_KEY", "dev"),
+        ("FACTCHECK_DATABASE_URL", "postgresql://factcheck:change-me@db/factcheck"),
+        ("FACTCHECK_REDIS_URL", "redis://:change-me@redis:6379/0"),
+    ],
+)
+def test_production_refuses_a_placeholder_secret(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=f"{variable}.*placeholder"):
+        Settings.from_env({**PRODUCTION, variable: value})
+
+
+def test_development_accepts_placeholders_and_production_real_passwords() -> None:
+    Settings.from_env({"FACTCHECK_SECRET_KEY": "change-me"})
+    Settings.from_env(
+        {
+            **PRODUCTION,
+            "FACTCHECK_DATABASE_URL": "postgresql://factcheck:Zq8-long-random@db/factcheck",
+            "FACTCHECK_REDIS_URL": "redis://:Zq8-long-random@redis:6379/0",
+        }
+    )

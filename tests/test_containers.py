@@ -18,34 +18,35 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path, PurePosixPath
-from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import pytest
-import yaml
 from gunicorn.config import Config as GunicornConfig
 from gunicorn.util import import_app
 
 from factcheck.cli import main
-from factcheck.config import Settings
+from factcheck.config import Settings, SettingsError
 from factcheck.jobs.sweep import LAST_SWEEP_KEY
+from tests.compose import (
+    COMPOSE_FILE,
+    COMPOSE_VARIABLES,
+    ENV_EXAMPLE,
+    ROOT,
+    argv_of,
+    compose,
+    compose_config,
+    env_example,
+    image_services,
+    interpolate,
+    resolve_factcheck_command,
+    seconds,
+    service_environment,
+    variables_read,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 REQUIRE_ALL = os.environ.get("FACTCHECK_REQUIRE_ALL") == "1"
-COMPOSE_VARIABLES = {"FACTCHECK_SECRET_KEY": "compose-test-secret"}
-INTERPOLATION = re.compile(r"\$\{(\w+)(?::?([-?])([^}]*))?\}")
-
-
-def compose() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
-    return loaded
-
-
-def image_services() -> dict[str, dict[str, Any]]:
-    """The services built from this repository's Dockerfile."""
-    return {name: spec for name, spec in compose()["services"].items() if "build" in spec}
 
 
 def dockerfile() -> list[tuple[str, str]]:
@@ -72,36 +73,6 @@ def dockerfile_json(keyword: str) -> list[str] | None:
     return argv
 
 
-def argv_of(command: str | list[str]) -> list[str]:
-    return shlex.split(command) if isinstance(command, str) else list(command)
-
-
-def interpolate(value: str) -> str:
-    """Compose's ``${VAR}``, ``${VAR:-default}`` and ``${VAR:?error}`` with the test's variables."""
-
-    def replace(match: re.Match[str]) -> str:
-        name, kind, default = match.groups()
-        if name in COMPOSE_VARIABLES:
-            return COMPOSE_VARIABLES[name]
-        assert kind != "?", f"{name} is required by the compose file but not set by this test"
-        return default or ""
-
-    return INTERPOLATION.sub(replace, value)
-
-
-def resolve_factcheck_command(args: list[str]) -> click.Context:
-    """Parse ``factcheck ARGS`` like the real command would, without running it."""
-    command: click.Command = main
-    ctx = command.make_context("factcheck", list(args))
-    while isinstance(command, click.Group):
-        protected = getattr(ctx, "_protected_args", None)  # click >= 8.2; a public list before
-        remaining = [*(ctx.protected_args if protected is None else protected), *ctx.args]
-        name, subcommand, rest = command.resolve_command(ctx, remaining)
-        assert name is not None and subcommand is not None
-        command, ctx = subcommand, subcommand.make_context(name, rest, parent=ctx)
-    return ctx
-
-
 def check_command(argv: list[str], environment: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """``factcheck ...`` must name a real subcommand; ``gunicorn ...`` must load a real app."""
     program, *args = argv
@@ -126,21 +97,47 @@ def check_command(argv: list[str], environment: dict[str, str], monkeypatch: pyt
 
 
 def test_compose_file_is_valid_for_docker_compose(tmp_path: Path) -> None:
-    binary = shutil.which("docker-compose")
-    if binary is None:
-        reason = "docker-compose is not installed (apt-get install -y docker-compose)"
-        if REQUIRE_ALL:
-            pytest.fail(f"FACTCHECK_REQUIRE_ALL=1: {reason}")
-        pytest.skip(reason)
-    environment = {k: v for k, v in os.environ.items() if k not in COMPOSE_VARIABLES}
     no_dotenv = tmp_path / "empty.env"  # a developer's .env must not change the outcome
     no_dotenv.write_text("")
-    config = [binary, "--env-file", str(no_dotenv), "-f", str(COMPOSE_FILE), "config", "-q"]
-    result = subprocess.run(config, env=environment | COMPOSE_VARIABLES, capture_output=True, text=True)
+    result = compose_config(no_dotenv, COMPOSE_VARIABLES)
     assert result.returncode == 0, result.stderr
-    missing = subprocess.run(config, env=environment, capture_output=True, text=True)
-    assert missing.returncode != 0, "the compose file must refuse to start without a secret key"
-    assert "FACTCHECK_SECRET_KEY" in missing.stderr
+
+
+@pytest.mark.parametrize("required", sorted(COMPOSE_VARIABLES))
+def test_compose_refuses_to_start_without_a_secret(required: str, tmp_path: Path) -> None:
+    no_dotenv = tmp_path / "empty.env"
+    no_dotenv.write_text("")
+    variables = {name: value for name, value in COMPOSE_VARIABLES.items() if name != required}
+    result = compose_config(no_dotenv, variables)
+    assert result.returncode != 0, f"the compose file must refuse to start without {required}"
+    assert required in result.stderr
+
+
+def test_compose_requires_exactly_the_secrets_and_defaults_the_rest() -> None:
+    required = {name for name, kind in variables_read().items() if kind == "?"}
+    assert required == set(COMPOSE_VARIABLES)
+    text = COMPOSE_FILE.read_text()
+    for secret in ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "FACTCHECK_SECRET_KEY"):
+        assert re.search(rf"\${{{secret}:-", text) is None, f"{secret} must have no default in the file"
+
+
+def test_env_example_lists_every_variable_the_compose_file_reads() -> None:
+    assert set(env_example()) == set(variables_read())
+    assert compose_config(ENV_EXAMPLE, {}).returncode == 0, "the example is a complete .env"
+
+
+def test_production_refuses_each_placeholder_of_the_env_example() -> None:
+    example = env_example()
+    placeholders = sorted(name for name in COMPOSE_VARIABLES if example[name] == "change-me")
+    assert placeholders == sorted(COMPOSE_VARIABLES), "every secret of the example is a placeholder"
+    for service in ("migrate", "web", "worker", "sweeper"):
+        with pytest.raises(SettingsError):
+            Settings.from_env(service_environment(service, example))
+        for placeholder in placeholders:  # each one alone is enough to refuse
+            variables = COMPOSE_VARIABLES | {placeholder: example[placeholder]}
+            with pytest.raises(SettingsError, match="placeholder"):
+                Settings.from_env(service_environment(service, variables))
+        Settings.from_env(service_environment(service, COMPOSE_VARIABLES))
 
 
 def test_every_service_of_the_image_has_an_explicit_command() -> None:
@@ -153,10 +150,13 @@ def test_every_service_of_the_image_has_an_explicit_command() -> None:
 @pytest.mark.parametrize("service", sorted(image_services()))
 def test_compose_command_exists(service: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = image_services()[service]
-    environment = {name: interpolate(str(value)) for name, value in spec["environment"].items()}
+    environment = service_environment(service)
+    if "PROMETHEUS_MULTIPROC_DIR" in environment:  # a tmpfs in the container
+        environment["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "prometheus")
+        (tmp_path / "prometheus").mkdir()
     Settings.from_env(environment)  # production settings the service will run with are complete
     monkeypatch.chdir(tmp_path)
-    check_command(argv_of(spec["command"]), environment, monkeypatch)
+    check_command([interpolate(arg) for arg in argv_of(spec["command"])], environment, monkeypatch)
 
 
 def test_dockerfile_default_command_exists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -194,7 +194,62 @@ def test_healthchecks_probe_what_each_process_does() -> None:
 def test_worker_scales_and_finishes_its_job_on_stop() -> None:
     worker = compose()["services"]["worker"]
     assert "container_name" not in worker and "ports" not in worker
-    assert seconds(worker["stop_grace_period"]) >= Settings().collect_timeout
+    settings = Settings.from_env(service_environment("worker"))  # the defaults, unless compose sets one
+    longest_job = max(settings.collect_timeout, settings.webhook_timeout + 30)  # see factcheck.queue
+    assert worker.get("stop_signal", "SIGTERM") == "SIGTERM", "SIGTERM is RQ's warm shutdown"
+    assert seconds(worker["stop_grace_period"]) > longest_job
+    assert worker.get("init") is True, "PID 1 must forward SIGTERM to the worker"
+
+
+def test_redis_is_configured_as_a_queue_with_a_password() -> None:
+    services = compose()["services"]
+    command = " ".join(argv_of(services["redis"]["command"]))
+    assert "--appendonly yes" in command and "--maxmemory-policy noeviction" in command
+    assert "--requirepass ${REDIS_PASSWORD:?" in command
+    assert "ports" not in services["redis"] and "ports" not in services["postgres"], "never published"
+    assert services["redis"]["environment"]["REDISCLI_AUTH"].startswith("${REDIS_PASSWORD:?")
+    password = COMPOSE_VARIABLES["REDIS_PASSWORD"]
+    for service in image_services():
+        assert urlsplit(service_environment(service)["FACTCHECK_REDIS_URL"]).password == password
+
+
+def test_web_sizes_gunicorn_from_the_environment() -> None:
+    command = [interpolate(arg, {}) for arg in argv_of(compose()["services"]["web"]["command"])]
+    assert command[command.index("--workers") + 1] == "2"
+    assert command[command.index("--threads") + 1] == "4"
+    sized = {"WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "8"}
+    command = [interpolate(arg, sized) for arg in argv_of(compose()["services"]["web"]["command"])]
+    assert command[command.index("--workers") + 1] == "3"
+    assert command[command.index("--threads") + 1] == "8"
+
+
+def test_web_and_workers_share_one_prometheus_folder_the_image_user_owns() -> None:
+    """Workers write their job metrics where web's /metrics reads them: one named volume."""
+    services = compose()["services"]
+    folders = {
+        name: services[name]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+        for name in services
+        if name not in ("postgres", "redis")
+    }
+    [folder] = set(folders.values())
+    for service in ("web", "worker"):
+        assert f"metrics:{folder}" in services[service]["volumes"], f"{service} mounts the shared volume"
+    assert "metrics" in compose()["volumes"]
+    runs = " ".join(arguments for keyword, arguments in dockerfile() if keyword == "RUN")
+    assert f"mkdir -p {folder} && chown factcheck:factcheck {folder}" in runs, (
+        "the image creates it for its user (a new named volume takes the owner from the image)"
+    )
+
+
+def test_the_image_runs_as_a_user_and_has_no_build_tools() -> None:
+    instructions = dockerfile()
+    [base] = [arguments for keyword, arguments in instructions if keyword == "FROM"]
+    assert base.split(":")[1].endswith("-slim"), "one slim stage"
+    users = [arguments for keyword, arguments in instructions if keyword == "USER"]
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+    runs = " ".join(arguments for keyword, arguments in instructions if keyword == "RUN")
+    for tool in ("apt-get", "gcc", "build-essential", "make "):
+        assert tool not in runs, f"the image installs {tool}"
 
 
 def test_web_waits_for_migrations_and_redis() -> None:
@@ -202,14 +257,6 @@ def test_web_waits_for_migrations_and_redis() -> None:
     assert depends_on["migrate"]["condition"] == "service_completed_successfully"
     assert depends_on["redis"]["condition"] == "service_healthy"
     assert compose()["services"]["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-
-
-def seconds(duration: str) -> float:
-    """A compose duration such as ``330s`` or ``5m30s``."""
-    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration)
-    assert parts and "".join(n + u for n, u in parts) == duration, f"not a duration: {duration}"
-    return sum(float(number) * units[unit] for number, unit in parts)
 
 
 def test_pip_install_sees_what_pyproject_names() -> None:

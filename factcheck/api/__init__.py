@@ -9,6 +9,7 @@ from factcheck.api import (
     articles,
     claimreviews,
     library,
+    problem_docs,
     problems,
     publications,
     ratings,
@@ -36,10 +37,14 @@ BLUEPRINTS = (
 
 
 class ProblemApi(Api):
-    """flask-smorest's Api, answering every HTTP error as problem+json."""
+    """flask-smorest's Api, answering (and documenting) every HTTP error as problem+json."""
 
     def handle_http_exception(self, error: Exception) -> Response:
         return problems.from_http_exception(error)  # type: ignore[arg-type]
+
+    def _register_responses(self) -> None:
+        # flask-smorest's hook (called once by Api.__init__) that registers the error responses
+        problem_docs.register_problem_responses(self.spec, self.DEFAULT_ERROR_RESPONSE_NAME)
 
 
 def init_app(app: Flask) -> None:

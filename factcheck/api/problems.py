@@ -5,11 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
+import redis
+import sqlalchemy.exc
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 PROBLEM_MIME = "application/problem+json"
+UNAVAILABLE_RETRY_AFTER = 5
+"""Seconds a client is asked to wait (``Retry-After``) when the database or Redis is unreachable."""
+_SQLITE_BUSY = {"SQLITE_BUSY", "SQLITE_LOCKED"}
 
 
 class Problem(HTTPException):
@@ -72,7 +78,41 @@ def _flatten_locations(messages: dict[str, Any]) -> dict[str, Any]:
     return flat or messages
 
 
+def unreachable_dependency(error: BaseException) -> str | None:
+    """``database`` or ``redis`` when ``error`` says that service cannot be reached now, else None.
+
+    Connection failures and lost connections count (psycopg's ``OperationalError``, a connection
+    SQLAlchemy invalidated, a pool with no connection to give, SQLite's busy lock); errors in our
+    own SQL (SQLite reports those as ``OperationalError`` too) do not.
+    """
+    if isinstance(error, sqlalchemy.exc.TimeoutError):
+        return "database"
+    if isinstance(error, sqlalchemy.exc.DBAPIError):
+        original = error.orig
+        if (
+            error.connection_invalidated
+            or isinstance(original, psycopg.OperationalError)
+            or getattr(original, "sqlite_errorname", None) in _SQLITE_BUSY
+        ):
+            return "database"
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError):
+        return "redis"
+    return None
+
+
 def handle_unexpected(error: Exception) -> Response:
+    dependency = unreachable_dependency(error)
+    if dependency is not None:
+        # A dependency is down: 503, and the next request tries again (the pool pre-pings).
+        cause = str(getattr(error, "orig", None) or error).strip().splitlines() or [type(error).__name__]
+        log.warning("%s unreachable: %s", dependency, cause[0])  # not the SQL: it may carry claims
+        return problem_response(
+            503,
+            "Service Unavailable",
+            f"The {dependency} is unreachable; try again shortly.",
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+            down=[dependency],
+        )
     log.exception("unhandled error", exc_info=error)
     return from_http_exception(InternalServerError())
 

@@ -7,9 +7,9 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
-from factcheck.api.schemas import StrictSchema
+from factcheck.api.schemas import StrictSchema, WholeMatch
 
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*\Z"
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 
 class RatingBody(StrictSchema):
@@ -17,7 +17,7 @@ class RatingBody(StrictSchema):
         required=True,
         validate=[
             validate.Length(min=1, max=50),
-            validate.Regexp(SLUG_PATTERN, error="Lower-case letters, digits and single hyphens."),
+            WholeMatch(SLUG_PATTERN, error="Lower-case letters, digits and single hyphens."),
         ],
     )
     label = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))

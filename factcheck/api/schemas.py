@@ -21,6 +21,17 @@ class JsonBoolean(ma.fields.Boolean):
         return value
 
 
+class WholeMatch(validate.Regexp):
+    """``Regexp`` that must match the whole value. Write the pattern for ECMA 262, the regex dialect
+    of the OpenAPI document it appears in: end it with ``$``, not Python's ``\\Z``; a trailing
+    newline, which ``re.match`` lets through before a ``$``, fails all the same."""
+
+    def __call__(self, value: Any) -> Any:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
 class StrictSchema(ma.Schema):
     """Unknown fields are an error (422), never silently dropped; so is text no column can store."""
 
@@ -76,7 +87,7 @@ class TicketCreate(StrictSchema):
     claim_date = ma.fields.Date(allow_none=True)
     source_url = ma.fields.Url(allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=2048))
     language = ma.fields.String(
-        validate=[validate.Length(max=16), validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")]
+        validate=[validate.Length(max=16), WholeMatch(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
     )
     tags = ma.fields.List(
         ma.fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=50)

@@ -93,7 +93,10 @@ def list_integrations() -> Response:
 
 
 def _subscription_or_404(subscription_id: str) -> WebhookSubscription:
-    found = db.session().get(WebhookSubscription, subscription_id) if len(subscription_id) <= 64 else None
+    """The subscription, for admins. Anyone else gets the 404 of an unknown id (API.md: 404 also
+    for objects the caller may not see), never a 403 that would confirm the id exists."""
+    visible = require_user().has_role("admin") and len(subscription_id) <= 64
+    found = db.session().get(WebhookSubscription, subscription_id) if visible else None
     if found is None:
         raise _not_found("webhook", subscription_id)
     return found
@@ -139,7 +142,6 @@ def list_subscriptions(args: dict[str, Any]) -> Response:
 @blp.route(ONE, methods=["GET"])
 @blp.alt_response(200, schema=schemas.Subscription)
 def get_subscription(subscription_id: str) -> Response:
-    require_user("admin")
     return json_response(subscriptions.subscription_dict(_subscription_or_404(subscription_id)))
 
 
@@ -148,7 +150,6 @@ def get_subscription(subscription_id: str) -> Response:
 @blp.alt_response(200, schema=schemas.Subscription)
 def update_subscription(data: dict[str, Any], subscription_id: str) -> Response:
     """Change the URL or events, or set ``active`` (re-enabling clears the failure flags)."""
-    require_user("admin")
     subscription = _subscription_or_404(subscription_id)
     if "url" in data:
         _check_url(data["url"])
@@ -159,7 +160,6 @@ def update_subscription(data: dict[str, Any], subscription_id: str) -> Response:
 @blp.route(ONE, methods=["DELETE"])
 @blp.alt_response(204, description="Deleted, with its deliveries and their log")
 def delete_subscription(subscription_id: str) -> Response:
-    require_user("admin")
     session = db.session()
     session.delete(_subscription_or_404(subscription_id))
     session.commit()
@@ -181,7 +181,6 @@ def _delivery_or_404(subscription: WebhookSubscription, delivery_id: str) -> Web
 @blp.alt_response(200, schema=schemas.DeliveryPage)
 def list_deliveries(args: dict[str, Any], subscription_id: str) -> Response:
     """This subscription's deliveries, newest first (``?status=`` to filter)."""
-    require_user("admin")
     subscription = _subscription_or_404(subscription_id)
     try:
         page = subscriptions.list_deliveries(
@@ -197,7 +196,6 @@ def list_deliveries(args: dict[str, Any], subscription_id: str) -> Response:
 @blp.alt_response(200, schema=schemas.Delivery)
 def get_delivery(subscription_id: str, delivery_id: str) -> Response:
     """One delivery with its attempt log (status code, duration, error, response excerpt)."""
-    require_user("admin")
     delivery = _delivery_or_404(_subscription_or_404(subscription_id), delivery_id)
     log = subscriptions.attempt_log(db.session(), delivery.id)
     return json_response(subscriptions.delivery_dict(delivery, log))
@@ -208,7 +206,6 @@ def get_delivery(subscription_id: str, delivery_id: str) -> Response:
 @blp.alt_response(202, schema=schemas.Delivery, description="Queued again, with the same webhook-id")
 def redeliver(_body: dict[str, Any], subscription_id: str, delivery_id: str) -> Response:
     """Send it again now, same webhook-id, fresh retry window (after any earlier one in its lane)."""
-    require_user("admin")
     delivery = _delivery_or_404(_subscription_or_404(subscription_id), delivery_id)
     try:
         head = subscriptions.redeliver(db.session(), delivery, RetryPolicy.from_settings(_settings()))
@@ -239,7 +236,12 @@ def _authenticated(_response: Response) -> bool:
 
 
 @hooks_blp.route("/<string:integration>", methods=["POST"])
-@hooks_blp.doc(security=[], parameters=SIGNATURE_HEADERS)
+@hooks_blp.doc(
+    security=[],
+    parameters=SIGNATURE_HEADERS,
+    # read raw (the signature covers the exact bytes), so documented here rather than by @arguments
+    requestBody={"required": True, "content": {"application/json": {"schema": schemas.InboundEnvelope}}},
+)
 @hooks_blp.alt_response(202, schema=schemas.InboundAccepted, description="Tickets opened (or demand added)")
 @limiter.limit(_inbound_limit, key_func=_integration_key, deduct_when=_authenticated)
 def receive(integration: str) -> Response:

@@ -25,9 +25,14 @@ API_PREFIX = "/api/v1"
 
 
 def matches_for(
-    session: Session, claim: str, claim_date: date | None, settings: Settings | None = None
+    session: Session,
+    claim: str,
+    claim_date: date | None,
+    settings: Settings | None = None,
+    *,
+    exclude_ticket: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The ``matches`` list for a new claim, best first (the claim itself is not indexed yet)."""
+    """The ``matches`` list for a claim, best first, leaving out the ticket ``exclude_ticket``."""
     settings = settings or current_app.extensions["factcheck.settings"]
     found = matching.search(
         session,
@@ -37,6 +42,7 @@ def matches_for(
         min_score=settings.match_suggest_threshold,
     )
     may_auto_link = len(terms(claim)) >= settings.match_min_terms_auto_link
+    found = [item for item in found if item.ticket_id is None or item.ticket_id != exclude_ticket]
     tickets = _tickets(session, [item.ticket_id for item in found if item.ticket_id])
     reviews = _reviews(session, [item.claim_review_id for item in found if item.claim_review_id])
     entries = []

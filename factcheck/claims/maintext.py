@@ -40,8 +40,9 @@ class MainText:
 
 
 def from_text(text: str) -> MainText:
-    """Plain text as given, with line endings unified; rejects text that is not prose."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Plain text as given, with line endings unified and NULs (which PostgreSQL cannot store)
+    dropped; rejects text that is not prose."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     check_prose(text, "text")
     return MainText(text=text)
 

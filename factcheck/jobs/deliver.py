@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from factcheck import db
 from factcheck.config import Settings
 from factcheck.db import utcnow
+from factcheck.observability import metrics
 from factcheck.references import safe_http
 from factcheck.webhooks import attempts, outbound, transport
 from factcheck.webhooks.outbound import Head
@@ -33,6 +34,7 @@ def _settings() -> Settings:
 
 def dispatch_outbox() -> int:
     """Turn every undispatched outbox row into deliveries and enqueue the lane heads among them."""
+    transport.dispatch_started()
     return _fan_out(older_than=None)
 
 
@@ -64,11 +66,13 @@ def deliver(delivery_id: str, attempt: int) -> str:
     with db.unit_of_work() as session:
         prepared = attempts.claim(session, delivery_id, attempt, lease)
     if isinstance(prepared, str):
+        metrics.count_webhook_outcome(prepared)  # counts "disabled"; stale, waiting, leased are no-ops
         return prepared
     with safe_http.SafeClient(safe_http.current_policy(), timeout=settings.webhook_timeout) as client:
         result = attempts.send(client, prepared)
     with db.unit_of_work() as session:
         follow_up = attempts.record(session, delivery_id, result, RetryPolicy.from_settings(settings))
+    metrics.count_webhook_outcome(follow_up.outcome)
     if follow_up.retry is not None:
         _enqueue([follow_up.retry])
     if follow_up.handover is not None:

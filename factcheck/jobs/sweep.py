@@ -35,6 +35,8 @@ class SweepReport:
     examined: int = 0
     requeued: int = 0
     gave_up: int = 0
+    deferred: int = 0
+    """Tickets left waiting in the database because the collection queue is full."""
     webhooks: WebhookSweep = field(default_factory=WebhookSweep)
 
 
@@ -45,24 +47,40 @@ def sweep() -> SweepReport:
     cutoff = utcnow() - timedelta(seconds=settings.sweep_grace)
     with db.unit_of_work() as session:
         pending = session.execute(
-            select(Ticket.id, Ticket.collection_attempts).where(
-                Ticket.collection_status.in_(("queued", "running")), Ticket.updated_at <= cutoff
-            )
+            select(Ticket.id, Ticket.collection_attempts)
+            .where(Ticket.collection_status.in_(("queued", "running")), Ticket.updated_at <= cutoff)
+            .order_by(Ticket.created_at, Ticket.id)  # oldest first, when the queue has little room
         ).all()
     report = SweepReport(examined=len(pending))
-    for ticket_id, attempts in pending:
+    room = settings.collect_queue_limit - queue.collect_backlog(conn, fresh=True)
+    for index, (ticket_id, attempts) in enumerate(pending):
+        if room <= 0:
+            report.deferred = len(pending) - index
+            break
         if _job_is_alive(conn, ticket_id, settings):
             continue
         if attempts >= settings.collect_max_attempts:
             give_up_collection(ticket_id, attempts)
             report.gave_up += 1
-        elif queue.enqueue_collection(ticket_id, conn):
+        elif queue.enqueue_collection(ticket_id, conn, within_limit=False):
             report.requeued += 1
+            room -= 1
+    if not report.deferred:
+        conn.delete(queue.DEFERRED_KEY)
     report.webhooks = sweep_webhooks(conn)
     conn.set(LAST_SWEEP_KEY, utcnow().isoformat())
     if report.requeued or report.gave_up or report.webhooks.dispatched or report.webhooks.requeued:
         log.info("sweep: %s", report)
     return report
+
+
+def refill_due() -> bool:
+    """True when tickets wait in the database for room in the collection queue and half of it is free."""
+    settings: Settings = current_app.extensions["factcheck.settings"]
+    conn = queue.connection()
+    if not conn.exists(queue.DEFERRED_KEY):
+        return False
+    return queue.collect_backlog(conn, fresh=True) <= settings.collect_queue_limit // 2
 
 
 def _job_is_alive(conn: redis.Redis, ticket_id: str, settings: Settings) -> bool:

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from factcheck.db import Base, UTCDateTime, new_id, utcnow
 
+OUTBOX_WRITTEN = "factcheck.outbox_written"
+"""``Session.info`` key set when a transaction wrote outbox rows: after its commit a fan-out pass
+is requested (``factcheck.webhooks``)."""
+
 EVENT_TYPES = (
     "ticket.created",
     "ticket.references_collected",

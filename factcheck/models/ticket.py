@@ -83,6 +83,10 @@ class TicketEvent(Base):
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str | None] = mapped_column(String(20))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    """``X-Request-ID`` of the HTTP request behind the change, also when a job it queued wrote it."""
+    job_id: Mapped[str | None] = mapped_column(String(128))
+    """The RQ job that wrote the event (``collect-<ticket id>``, ``deliver-…``); None for a request."""
 
 
 class VerdictDraft(Base):

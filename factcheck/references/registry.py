@@ -1,7 +1,8 @@
 """Ask every enabled source about a claim, each in its own thread with its own timeout.
 
-One source failing, timing out or skipping is recorded in its outcome and never stops the
-others. Sources open their own short database sessions; the caller holds none meanwhile.
+One source failing, timing out or skipping is recorded in its outcome (and in the
+``factcheck_reference_source_*`` metrics) and never stops the others. Sources open their own
+short database sessions; the caller holds none meanwhile.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from factcheck.config import Settings
+from factcheck.observability import metrics
 from factcheck.references.sources import Candidate, ClaimQuery, Source, SourceSkipped
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ def ask_all(
         executor.submit(_run, app, source, query, settings): source for source in sources
     }
     outcomes: dict[str, Outcome] = {}
+    took: dict[str, float] = {}  # seconds until each source's outcome was known (all start together)
     try:
         pending = set(futures)
         while pending:
@@ -72,15 +75,19 @@ def ask_all(
             done, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
             for future in done:
                 outcomes[futures[future].name] = _outcome(futures[future], future)
+                took[futures[future].name] = time.monotonic() - started
             for future in [f for f in pending if time.monotonic() >= deadlines[f]]:
                 pending.discard(future)
                 source = futures[future]
                 outcomes[source.name] = Outcome(
                     source.name, "timeout", error=f"no answer within {source.timeout(settings):g} s"
                 )
+                took[source.name] = time.monotonic() - started
             on_progress(len(outcomes) / len(sources))
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+    for name, outcome in outcomes.items():
+        metrics.observe_source(name, outcome.status, took[name])
     return [outcomes[source.name] for source in sources]
 
 

@@ -264,6 +264,7 @@ class SafeClient:
         user_agent: str = USER_AGENT,
     ) -> None:
         self.policy = policy
+        self.timeout = timeout
         self._client = httpx.Client(
             transport=GuardedTransport(policy),
             timeout=httpx.Timeout(timeout),
@@ -291,8 +292,9 @@ class SafeClient:
         """Send one request; read at most ``max_bytes`` of the body.
 
         Beyond the limit: ResponseTooLarge, or with ``truncate`` the first ``max_bytes``.
-        ``total_timeout`` bounds the whole exchange (a body that trickles in byte by byte never
-        trips the per-read timeout): past it, ``httpx.ReadTimeout``.
+        ``total_timeout`` (default: the client's ``timeout``) bounds the whole exchange, since a
+        body that trickles in byte by byte never trips the per-read timeout: past it,
+        ``httpx.ReadTimeout``.
         Network errors and timeouts raise httpx's exceptions; blocked destinations raise
         BlockedDestination (also an ``httpx.TransportError``).
         """
@@ -301,7 +303,7 @@ class SafeClient:
         except httpx.InvalidURL as exc:
             raise BlockedDestination(f"not a valid URL: {exc}") from exc
         self.policy.check_url(target)
-        deadline = None if total_timeout is None else time.monotonic() + total_timeout
+        deadline = time.monotonic() + (self.timeout if total_timeout is None else total_timeout)
         with self._client.stream(method, target, content=content, headers=headers) as response:
             declared = response.headers.get("Content-Length", "")
             if not truncate and declared.isdigit() and int(declared) > max_bytes:

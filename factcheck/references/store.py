@@ -88,12 +88,20 @@ def archive(session: Session, candidate: Candidate) -> None:
 
 
 def merge_matches(existing: list[dict[str, Any]], found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``matches`` with the new ones added or refreshed, best first (entries from elsewhere stay)."""
+    """``matches`` with the new ones added or refreshed, best first (entries from elsewhere stay).
+
+    A refreshed entry keeps the claim matcher's ``score`` and ``link`` (``factcheck.claims.linking``
+    decides what is auto-linked); a source may update the rest, such as a changed rating.
+    """
 
     def key(match: dict[str, Any]) -> tuple[str, str]:
         return match.get("kind", ""), match.get("ticket_id") or match.get("url") or ""
 
     merged = {key(match): match for match in existing}
     for match in found:
-        merged[key(match)] = {name: value for name, value in match.items() if value is not None}
+        earlier = merged.get(key(match), {})
+        fresh = {**earlier, **{name: value for name, value in match.items() if value is not None}}
+        if "link" in earlier:
+            fresh.update(link=earlier["link"], score=earlier["score"])
+        merged[key(match)] = fresh
     return sorted(merged.values(), key=lambda match: -float(match.get("score") or 0))

@@ -88,7 +88,8 @@ def _text(response: SafeResponse) -> tuple[str | None, str | None, datetime | No
             raise Unreadable("no main text found in the page")
         return extracted.title, extracted.site, extracted.published_at, extracted.text
     if kind == "text/plain":
-        text = response.content.decode(_charset(response) or "utf-8", errors="replace").strip()
+        text = response.content.decode(_charset(response) or "utf-8", errors="replace")
+        text = text.replace("\x00", "").strip()  # NUL is the one character PostgreSQL cannot store
         if not text:
             raise Unreadable("the page is empty")
         return None, None, None, text

@@ -18,6 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from factcheck.actors import Actor
+from factcheck.claims import index as claim_index
+from factcheck.claims import linking
 from factcheck.db import utcnow
 from factcheck.models import Publication, Reference, Ticket, TicketEvent, User, VerdictDraft
 from factcheck.ratings import find_rating
@@ -66,10 +68,15 @@ def _required_text(payload: dict[str, Any], name: str, max_length: int = NOTE_MA
     return value.strip()
 
 
-def _start_collection(_s: Session, ticket: Ticket, _a: Actor, _p: dict[str, Any]) -> Outcome:
+def _start_collection(session: Session, ticket: Ticket, _a: Actor, _p: dict[str, Any]) -> Outcome:
+    """The first step of the collection job: match the claim against earlier ones, then index it
+    for later ones (kept out of intake, which must stay fast)."""
     ticket.collection_status = "running"
     ticket.collection_attempts += 1
-    return Outcome({"attempt": ticket.collection_attempts})
+    found = linking.matches_for(session, ticket.claim, ticket.claim_date, exclude_ticket=ticket.id)
+    ticket.matches = found + [m for m in ticket.matches or [] if m not in found]
+    claim_index.index_ticket(session, ticket)
+    return Outcome({"attempt": ticket.collection_attempts, **linking.audit_data(found)})
 
 
 def _finish_collection(_s: Session, ticket: Ticket, _a: Actor, payload: dict[str, Any]) -> Outcome:

@@ -9,13 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from factcheck.actors import Actor
-from factcheck.claims import index as claim_index
-from factcheck.claims import linking
 from factcheck.db import utcnow
 from factcheck.models import Ticket, TicketTag
 from factcheck.tickets import journal
@@ -68,67 +66,112 @@ class Submission:
 def submit_claim(session: Session, submission: Submission, actor: Actor) -> tuple[Ticket, bool]:
     """Open a ticket for the claim, or count one more demand on the open ticket for it.
 
-    Returns ``(ticket, created)``. Flushes; the caller commits, then enqueues collection.
+    Returns ``(ticket, created)``. Flushes; the caller commits, then enqueues collection, whose
+    job also matches the claim against earlier ones (``factcheck.jobs.collect``): intake stays
+    a handful of inserts.
     """
     key = claim_key(submission.claim)
-    existing = _bump_demand(session, key, actor)
-    if existing is not None:
-        return existing, False
-    ticket = Ticket(
-        claim=submission.claim,
-        claim_key=key,
-        open_claim_key=key,
-        speaker=submission.speaker,
-        claim_date=submission.claim_date,
-        source_url=submission.source_url,
-        language=submission.language,
-        priority=submission.priority,
-        origin_channel=submission.channel,
-        origin_integration=submission.integration,
-        external_id=submission.external_id,
-        article_id=submission.article_id,
-        checkworthiness=submission.checkworthiness,
-        created_by_id=actor.user_id,
-        state=INITIAL_STATE,
-        collection_sources={},
-        matches=linking.matches_for(session, submission.claim, submission.claim_date),
-        tag_rows=[TicketTag(tag=tag) for tag in submission.tags],
-    )
-    try:
-        with session.begin_nested():
-            session.add(ticket)
-            session.flush()
-    except IntegrityError:
-        # Another request opened the same claim between our look-up and insert.
+    for _ in range(3):  # the open ticket may close between our insert and our update
+        ticket = _insert_unless_open(session, submission, key, actor)
+        if ticket is not None:
+            journal.record(
+                session,
+                ticket,
+                actor,
+                "create",
+                from_state=None,
+                to_state=INITIAL_STATE,
+                data={"channel": submission.channel},
+                emit=("ticket.created",),
+                is_new=True,
+            )
+            return ticket, True
         existing = _bump_demand(session, key, actor)
-        if existing is None:
-            raise
-        return existing, False
-    claim_index.index_ticket(session, ticket)
-    journal.record(
-        session,
-        ticket,
-        actor,
-        "create",
-        from_state=None,
-        to_state=INITIAL_STATE,
-        data={"channel": submission.channel, **linking.audit_data(ticket.matches)},
-        emit=("ticket.created",),
-        is_new=True,
+        if existing is not None:
+            return existing, False
+    raise RuntimeError(f"claim key {key} keeps changing hands")
+
+
+def _insert_unless_open(session: Session, submission: Submission, key: str, actor: Actor) -> Ticket | None:
+    """Insert the ticket in one statement, or return None if an open ticket has this claim.
+
+    ``INSERT ... ON CONFLICT (open_claim_key) DO NOTHING RETURNING id``: no look-up first, no
+    savepoint, and no race between two requests opening the same claim. Every column value is
+    known here, so the ticket becomes a persistent ORM object without reading it back.
+    """
+    values = _with_defaults(
+        {
+            "claim": submission.claim,
+            "claim_key": key,
+            "open_claim_key": key,
+            "speaker": submission.speaker,
+            "claim_date": submission.claim_date,
+            "source_url": submission.source_url,
+            "language": submission.language,
+            "priority": submission.priority,
+            "origin_channel": submission.channel,
+            "origin_integration": submission.integration,
+            "external_id": submission.external_id,
+            "article_id": submission.article_id,
+            "checkworthiness": submission.checkworthiness,
+            "created_by_id": actor.user_id,
+            "state": INITIAL_STATE,
+            "collection_sources": {},
+            "matches": [],
+        }
     )
-    return ticket, True
+    if session.execute(_INSERT_UNLESS_OPEN, values).first() is None:
+        return None
+    ticket = Ticket(**values)
+    make_transient_to_detached(ticket)  # its attributes count as loaded from the database
+    session.add(ticket)
+    tag_rows = [TicketTag(ticket_id=ticket.id, tag=tag) for tag in sorted(submission.tags)]
+    if tag_rows:
+        session.execute(_INSERT_TAGS, [{"ticket_id": row.ticket_id, "tag": row.tag} for row in tag_rows])
+        for row in tag_rows:
+            make_transient_to_detached(row)
+            session.add(row)
+    # A new ticket has exactly these: say so, so that reading them costs no query.
+    set_committed_value(ticket, "tag_rows", tag_rows)
+    set_committed_value(ticket, "verdict", None)
+    set_committed_value(ticket, "assignee", None)
+    return ticket
+
+
+def _with_defaults(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` completed with the column defaults of the model, for every column."""
+    for column in _TICKETS.columns:
+        if column.key not in values:
+            default = column.default
+            if default is None:
+                values[column.key] = None
+            else:
+                values[column.key] = default.arg(None) if default.is_callable else default.arg
+    return values
+
+
+_TICKETS = Ticket.__table__
+_INSERT_TAGS = insert(TicketTag.__table__)  # type: ignore[arg-type]
+_INSERT_UNLESS_OPEN = text(
+    f"INSERT INTO {Ticket.__tablename__} ({', '.join(column.name for column in _TICKETS.columns)}) "  # noqa: S608 (names from the model)
+    f"VALUES ({', '.join(':' + column.key for column in _TICKETS.columns)}) "
+    "ON CONFLICT (open_claim_key) DO NOTHING RETURNING id"
+).bindparams(*(bindparam(column.key, type_=column.type) for column in _TICKETS.columns))
+"""Written as text because SQLAlchemy 2.0 never caches a compiled ``ON CONFLICT`` construct,
+and compiling this one again for every ticket cost more than everything else intake does.
+PostgreSQL and SQLite (3.35+) both accept this statement as it stands."""
 
 
 def _bump_demand(session: Session, key: str, actor: Actor) -> Ticket | None:
-    ticket_id = session.scalar(select(Ticket.id).where(Ticket.open_claim_key == key))
-    if ticket_id is None:
-        return None
-    session.execute(
+    ticket_id = session.scalar(
         update(Ticket)
-        .where(Ticket.id == ticket_id)
+        .where(Ticket.open_claim_key == key)
         .values(demand=Ticket.demand + 1, version=Ticket.version + 1, updated_at=utcnow())
+        .returning(Ticket.id)
         .execution_options(synchronize_session=False)
     )
+    if ticket_id is None:
+        return None
     ticket = session.get(Ticket, ticket_id, populate_existing=True)
     assert ticket is not None
     journal.record(

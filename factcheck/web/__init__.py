@@ -10,12 +10,13 @@ import time
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, flash, redirect, request, session, url_for
+from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user, logout_user
 from limits import parse_many
 from werkzeug.exceptions import HTTPException
 
+from factcheck.api.problems import unreachable_dependency
 from factcheck.config import Settings, SettingsError
 from factcheck.db import utcnow
 from factcheck.limits import limiter
@@ -40,7 +41,7 @@ STATE_LABELS = {
 
 def init_app(app: Flask) -> None:
     settings: Settings = app.extensions["factcheck.settings"]
-    for name in ("login_rate_limit", "tip_rate_limit"):
+    for name in ("login_rate_limit", "tip_rate_limit", "token_rate_limit"):
         try:
             parse_many(getattr(settings, name))
         except ValueError as exc:
@@ -74,7 +75,21 @@ def _error_page(error: HTTPException) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    """A bug: logged with its traceback; the person gets a page, not a stack trace or JSON."""
+    """A bug: logged with its traceback; the person gets a page, not a stack trace or JSON.
+    A database or Redis that cannot be reached is not a bug: 503 and a page saying so."""
+    dependency = unreachable_dependency(error)
+    if dependency is not None:
+        log.warning("%s unreachable on %s: %s", dependency, request.path, error)
+        # The page must not look the person up again (flask-login keeps the user on ``g``).
+        g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+        response = page(
+            "error.html",
+            status=503,
+            title="Temporarily unavailable",
+            detail="The service cannot reach its database just now, so this was not saved. Try again soon.",
+        )
+        response.headers["Retry-After"] = "5"
+        return response
     log.exception("unhandled error on %s", request.path, exc_info=error)
     return page(
         "error.html", status=500, title="Something went wrong", detail="The error was logged; try again."

@@ -8,7 +8,14 @@ from sqlalchemy.exc import IntegrityError
 from factcheck import accounts, auth, db, ratings
 from factcheck.models import ApiToken, User
 from factcheck.web import forms
-from factcheck.web.helpers import flash_form_errors, page, plausible_id, require_role, settings
+from factcheck.web.helpers import (
+    flash_form_errors,
+    page,
+    plausible_id,
+    require_role,
+    require_role_or_404,
+    settings,
+)
 
 EXTRA_RATING_ROWS = 2
 """Empty rows under the scale, to add ratings."""
@@ -53,7 +60,7 @@ def users() -> Response:
 
 
 def update_user(user_id: str) -> Response:
-    require_role("admin")
+    require_role_or_404("admin", "No such user.")
     user = _user_or_404(user_id)
     form = forms.UserUpdateForm(prefix=user.id)
     if not form.validate_on_submit():
@@ -95,7 +102,7 @@ def tokens() -> Response:
 
 
 def revoke_token(token_id: str) -> Response:
-    require_role("admin")
+    require_role_or_404("admin", "No such token.")
     session = db.session()
     token = session.get(ApiToken, token_id) if plausible_id(token_id) else None
     if token is None:

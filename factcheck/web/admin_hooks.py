@@ -9,11 +9,20 @@ from factcheck import db
 from factcheck.models import EVENT_TYPES, Integration, WebhookDelivery, WebhookSubscription
 from factcheck.references import safe_http
 from factcheck.web import forms
-from factcheck.web.helpers import actor, flash_form_errors, page, plausible_id, require_role, settings
+from factcheck.web.helpers import (
+    actor,
+    flash_form_errors,
+    page,
+    plausible_id,
+    require_role,
+    require_role_or_404,
+    settings,
+)
 from factcheck.webhooks import inbound, subscriptions, transport
 from factcheck.webhooks.retries import RetryPolicy
 
 DELIVERIES_PAGE = 50
+NO_SUBSCRIPTION = "No such webhook subscription."
 
 
 def integrations() -> Response:
@@ -73,13 +82,13 @@ def webhooks() -> Response:
 def _subscription_or_404(subscription_id: str) -> WebhookSubscription:
     found = db.session().get(WebhookSubscription, subscription_id) if plausible_id(subscription_id) else None
     if found is None:
-        abort(404, description="No such webhook subscription.")
+        abort(404, description=NO_SUBSCRIPTION)
     return found
 
 
 def webhook(subscription_id: str) -> Response:
     """One subscription with its delivery log, newest first."""
-    require_role("admin")
+    require_role_or_404("admin", NO_SUBSCRIPTION)
     subscription = _subscription_or_404(subscription_id)
     status = request.args.get("status") or None
     try:
@@ -100,7 +109,7 @@ def webhook(subscription_id: str) -> Response:
 
 def delivery(subscription_id: str, delivery_id: str) -> Response:
     """One delivery with its attempt log."""
-    require_role("admin")
+    require_role_or_404("admin", NO_SUBSCRIPTION)
     found = _delivery_or_404(_subscription_or_404(subscription_id), delivery_id)
     log = subscriptions.attempt_log(db.session(), found.id)
     return page(
@@ -119,7 +128,7 @@ def _delivery_or_404(subscription: WebhookSubscription, delivery_id: str) -> Web
 
 
 def redeliver(subscription_id: str, delivery_id: str) -> Response:
-    require_role("admin")
+    require_role_or_404("admin", NO_SUBSCRIPTION)
     session = db.session()
     found = _delivery_or_404(_subscription_or_404(subscription_id), delivery_id)
     try:
@@ -137,7 +146,7 @@ def redeliver(subscription_id: str, delivery_id: str) -> Response:
 
 def toggle_webhook(subscription_id: str) -> Response:
     """Disable an active subscription or re-enable a disabled one."""
-    require_role("admin")
+    require_role_or_404("admin", NO_SUBSCRIPTION)
     subscription = _subscription_or_404(subscription_id)
     form = forms.EmptyForm()
     if not form.validate_on_submit():

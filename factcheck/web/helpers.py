@@ -41,6 +41,15 @@ def require_role(role: str) -> Actor:
     return acting
 
 
+def require_role_or_404(role: str, description: str) -> Actor:
+    """For the page of one object of an admin area: without ``role``, the 404 of an unknown id,
+    so that an id never confirms the object exists (API.md: 404 for objects the caller may not see)."""
+    acting = actor()
+    if not acting.has_role(role):
+        abort(404, description=description)
+    return acting
+
+
 def plausible_id(value: str) -> bool:
     return len(value) <= 64 and value.isprintable()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask.typing import RouteCallable
+from flask_login import current_user
 
 from factcheck.limits import limiter
 from factcheck.web import (
@@ -26,6 +27,15 @@ def _login_limit() -> str:
 
 def _tip_limit() -> str:
     return settings().tip_rate_limit
+
+
+def _token_limit() -> str:
+    return settings().token_rate_limit
+
+
+def _signed_in_user() -> str:
+    """Token creation is counted per admin, wherever their requests come from."""
+    return f"user:{current_user.get_id()}"
 
 
 web = Blueprint("web", __name__, url_prefix="/app")
@@ -55,7 +65,12 @@ WEB_ROUTES: list[tuple[str, str, RouteCallable, list[str]]] = [
     ("/articles/<string:article_id>/tickets", "article_tickets", articles.open_tickets, POST),
     ("/admin/users", "admin_users", admin.users, BOTH),
     ("/admin/users/<string:user_id>", "admin_user", admin.update_user, POST),
-    ("/admin/tokens", "admin_tokens", admin.tokens, BOTH),
+    (
+        "/admin/tokens",
+        "admin_tokens",
+        limiter.limit(_token_limit, methods=POST, key_func=_signed_in_user)(admin.tokens),
+        BOTH,
+    ),
     ("/admin/tokens/<string:token_id>/revoke", "admin_revoke_token", admin.revoke_token, POST),
     ("/admin/ratings", "admin_ratings", admin.rating_scale, BOTH),
     ("/admin/organisation", "admin_organisation", admin.organisation, GET),

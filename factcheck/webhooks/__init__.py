@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from factcheck.config import Settings, SettingsError
 from factcheck.models import OutboxEvent
+from factcheck.models.outbox import OUTBOX_WRITTEN
 from factcheck.references import safe_http
 from factcheck.webhooks import transport
 
-_PENDING = "factcheck.outbox_written"
+_PENDING = OUTBOX_WRITTEN
 
 
 def init_app(app: Flask) -> None:

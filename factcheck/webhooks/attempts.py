@@ -125,7 +125,8 @@ def send(client: SafeClient, prepared: Prepared) -> Result:
             truncate=True,
         )
         status_code = response.status_code
-        excerpt = response.content.decode("utf-8", "replace")[:EXCERPT_CHARS]
+        # NUL is the one character PostgreSQL cannot store: a binary answer must not stop the log.
+        excerpt = response.content.decode("utf-8", "replace").replace("\x00", "\ufffd")[:EXCERPT_CHARS]
         retry_after = parse_retry_after(response.headers.get("Retry-After"), utcnow())
     except BlockedDestination as exc:
         error = f"blocked: {exc}"

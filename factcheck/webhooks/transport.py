@@ -25,8 +25,10 @@ log = logging.getLogger(__name__)
 
 DISPATCH_FUNCTION = "factcheck.jobs.deliver.dispatch_outbox"
 DELIVER_FUNCTION = "factcheck.jobs.deliver.deliver"
-DISPATCH_JOB_IDS = ("webhooks-dispatch", "webhooks-dispatch-next")
-"""Two stable ids: one pass queued and one more queued behind a running pass cover every commit."""
+DISPATCH_REQUESTED = "factcheck:webhooks:dispatch-requested"
+"""Set while a fan-out pass is queued and has not started reading the outbox."""
+DISPATCH_REQUEST_TTL = 120
+"""Seconds after which a flag whose pass was lost stops holding back new passes."""
 FAILURE_TTL = 7 * 24 * 3600
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 _DEAD = {JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED, JobStatus.FINISHED}
@@ -38,18 +40,35 @@ def delivery_job_id(delivery_id: str, attempt: int) -> str:
 
 
 def enqueue_dispatch(conn: redis.Redis | None = None) -> None:
-    """Make sure a fan-out pass starts after the caller's commit (deduplicated while one is queued)."""
+    """Make sure a fan-out pass starts after the caller's commit: one Redis round trip mostly.
+
+    The flag is set with ``NX`` by the caller that enqueues a pass, and cleared by that pass
+    before it reads the outbox (``dispatch_started``). So a caller that finds the flag set knows
+    a pass has not read yet and will see the rows it has just committed; a caller that sets it
+    enqueues a new pass. A flag whose pass was lost expires; the sweeper covers the gap.
+    """
     try:
-        webhooks = queue.queue(queue.WEBHOOK_QUEUE, conn)
-        for job_id in DISPATCH_JOB_IDS:
-            if _enqueue_unique(webhooks, job_id, DISPATCH_FUNCTION, (), job_timeout=300):
-                return
-            if _status(webhooks.connection, job_id) in _WAITING:
-                return  # a pass that has not started yet will see our rows
-        # Both passes are running and may have read before our commit: one more.
-        webhooks.enqueue(DISPATCH_FUNCTION, job_timeout=300, result_ttl=0, failure_ttl=FAILURE_TTL)
+        connection = conn or queue.connection()
+        if not connection.set(DISPATCH_REQUESTED, "1", nx=True, ex=DISPATCH_REQUEST_TTL):
+            return
+        try:
+            queue.queue(queue.WEBHOOK_QUEUE, connection).enqueue(
+                DISPATCH_FUNCTION, job_timeout=300, result_ttl=0, failure_ttl=FAILURE_TTL
+            )
+        except redis.RedisError:
+            with contextlib.suppress(redis.RedisError):
+                connection.delete(DISPATCH_REQUESTED)
+            raise
     except redis.RedisError as exc:
         log.warning("could not enqueue the webhook dispatch (%s); the sweeper will do it", exc)
+
+
+def dispatch_started(conn: redis.Redis | None = None) -> None:
+    """Called by a fan-out pass before it reads: later commits must request a pass of their own."""
+    try:
+        (conn or queue.connection()).delete(DISPATCH_REQUESTED)
+    except redis.RedisError as exc:
+        log.warning("could not clear the dispatch flag (%s); it expires by itself", exc)
 
 
 def enqueue_delivery(

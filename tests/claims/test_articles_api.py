@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from factcheck import db
 from factcheck.models import Ticket, TicketEvent
 from tests.claims.news import HEADLINE, WIRE_STORY
-from tests.support import ApiClient
+from tests.support import ApiClient, run_jobs
 
 ARTICLES = "/api/v1/articles"
 PUBLISHED = "2017-04-05T16:00:00Z"  # a Wednesday
@@ -104,10 +104,12 @@ def test_an_article_repeating_an_open_claim_raises_its_demand(api: ApiClient) ->
     assert api.get(f"/api/v1/tickets/{open_ticket['id']}").get_json()["demand"] == 2
 
 
-def test_article_tickets_are_matched_against_earlier_claims(api: ApiClient) -> None:
+def test_article_tickets_are_matched_against_earlier_claims(api: ApiClient, app: Flask) -> None:
     earlier = api.create_ticket("Russia says a rebel depot holding toxic substances was hit by an air strike")
+    run_jobs(app)  # collection matches and indexes each claim
 
     article = post_story(api)
+    run_jobs(app)
 
     ticket = api.get(f"/api/v1/tickets/{by_start(article, 'rebel depot')['ticket_id']}").get_json()
     assert ticket["matches"][0]["ticket_id"] == earlier["id"]

@@ -1,5 +1,6 @@
-"""Matching at intake: near duplicates of open tickets and of imported or published fact-checks
-go into ``matches`` with a score, the prior rating and a link; thresholds decide suggest vs auto."""
+"""Matching, the first step of collection: near duplicates of open tickets and of imported or
+published fact-checks go into ``matches`` with a score, the prior rating and a link; thresholds
+decide suggest vs auto. Intake itself only inserts: the matches appear once the job has run."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from factcheck.claims import index, matching
 from factcheck.db import unit_of_work
 from factcheck.models import ClaimReviewRecord, MatchEntry, MatchTerm, Publication, Ticket, TicketEvent
 from factcheck.tickets.intake import claim_key
-from tests.support import ApiClient
+from tests.support import ApiClient, run_jobs
 
 LAVROV = (
     "Russian Foreign Minister Sergei Lavrov said a rebel depot containing toxic substances"
@@ -40,10 +41,19 @@ def add_review(app: Flask, claim: str, url: str, published: date | None = None, 
         return review.id
 
 
-def test_a_near_duplicate_of_an_open_ticket_is_suggested(api: ApiClient) -> None:
-    first = api.create_ticket(LAVROV)
+def collected(api: ApiClient, app: Flask, claim: str, **fields: Any) -> dict[str, Any]:
+    """Open a ticket, run its collection job (which matches and indexes the claim), read it back."""
+    created = api.create_ticket(claim, **fields)
+    assert created["matches"] == []  # intake does not match: the job does
+    run_jobs(app)
+    ticket: dict[str, Any] = api.get(f"/api/v1/tickets/{created['id']}").get_json()
+    return ticket
 
-    second = api.create_ticket("Lavrov claims an air strike hit a rebel depot with toxic substances in it")
+
+def test_a_near_duplicate_of_an_open_ticket_is_suggested(api: ApiClient, app: Flask) -> None:
+    first = collected(api, app, LAVROV)
+
+    second = collected(api, app, "Lavrov claims an air strike hit a rebel depot with toxic substances in it")
 
     assert [m["kind"] for m in second["matches"]] == ["ticket"]
     match = second["matches"][0]
@@ -75,7 +85,7 @@ def test_an_imported_claimreview_matches_with_its_rating_publisher_and_link(
     )
     add_review(app, "Sarin was found in samples from Khan Sheikhoun.", "https://checks.example/sarin")
 
-    ticket = api.create_ticket(LAVROV)
+    ticket = collected(api, app, LAVROV)
 
     assert ticket["matches"][0] == {
         "kind": "claimreview",
@@ -92,18 +102,20 @@ def test_an_imported_claimreview_matches_with_its_rating_publisher_and_link(
 def test_a_near_verbatim_claim_is_auto_linked_and_audited(api: ApiClient, app: Flask) -> None:
     add_review(app, LAVROV, "https://checks.example/lavrov")
 
-    ticket = api.create_ticket(LAVROV.replace("air strike", "airstrike") + "!")
+    ticket = collected(api, app, LAVROV.replace("air strike", "airstrike") + "!")
 
     assert ticket["matches"][0]["link"] == "auto"
     assert ticket["matches"][0]["score"] >= 0.8
     events = api.get(f"/api/v1/tickets/{ticket['id']}/events").get_json()["items"]
-    assert events[0]["data"]["auto_linked"] == ["https://checks.example/lavrov"]
+    started = next(event for event in events if event["action"] == "start_collection")
+    assert started["data"]["auto_linked"] == ["https://checks.example/lavrov"]
+    assert started["data"]["matches"] == len(ticket["matches"])
 
 
 def test_very_short_claims_are_only_suggested(api: ApiClient, app: Flask) -> None:
     add_review(app, "Vaccines cause autism", "https://checks.example/autism")
 
-    ticket = api.create_ticket("Vaccines cause autism!")
+    ticket = collected(api, app, "Vaccines cause autism!")
 
     assert ticket["matches"][0]["score"] >= 0.8
     assert ticket["matches"][0]["link"] == "suggested"
@@ -112,9 +124,9 @@ def test_very_short_claims_are_only_suggested(api: ApiClient, app: Flask) -> Non
 def test_closed_tickets_are_not_matched_and_published_ones_carry_their_rating(
     api: ApiClient, app: Flask
 ) -> None:
-    closed = api.create_ticket(LAVROV)
-    published = api.create_ticket(
-        "Sarin was found in samples taken from victims of the Khan Sheikhoun attack"
+    closed = collected(api, app, LAVROV)
+    published = collected(
+        api, app, "Sarin was found in samples taken from victims of the Khan Sheikhoun attack"
     )
     with app.app_context(), unit_of_work() as session:
         session.execute(
@@ -127,9 +139,9 @@ def test_closed_tickets_are_not_matched_and_published_ones_carry_their_rating(
             )
         )
 
-    ticket = api.create_ticket("Lavrov: an air strike hit a rebel depot containing toxic substances")
-    other = api.create_ticket(
-        "Samples from victims of the Khan Sheikhoun attack contained sarin, tests found"
+    ticket = collected(api, app, "Lavrov: an air strike hit a rebel depot containing toxic substances")
+    other = collected(
+        api, app, "Samples from victims of the Khan Sheikhoun attack contained sarin, tests found"
     )
 
     assert ticket["matches"] == []
@@ -202,7 +214,7 @@ def test_candidates_come_from_the_rarest_terms_only(app: Flask) -> None:
 
 
 def test_reindex_rebuilds_the_index_from_tickets_and_reviews(api: ApiClient, app: Flask) -> None:
-    api.create_ticket(LAVROV)
+    collected(api, app, LAVROV)
     add_review(app, "Sarin was found in samples from Khan Sheikhoun.", "https://checks.example/sarin")
     with app.app_context(), unit_of_work() as session:
         session.execute(MatchEntry.__table__.delete())
@@ -226,16 +238,20 @@ def test_date_proximity(claim_date: date | None, dated: date, expected: float) -
     assert matching.date_proximity(date(2020, 1, 1), date(2020, 3, 1)) < 0.5
 
 
-def test_matching_is_recorded_only_for_new_tickets(api: ApiClient, app: Flask) -> None:
-    api.create_ticket(LAVROV)
+def test_a_claim_is_matched_and_indexed_once_not_again_on_demand_or_recollection(
+    api: ApiClient, app: Flask
+) -> None:
+    ticket = collected(api, app, LAVROV)
     assert api.post("/api/v1/tickets", json={"claim": LAVROV}).status_code == 200
+    run_jobs(app)
     with app.app_context(), unit_of_work() as session:
         assert session.scalar(select(func.count()).select_from(MatchEntry)) == 1
         actions = list(session.scalars(select(TicketEvent.action).order_by(TicketEvent.id)))
-    assert actions == ["create", "demand"]
+    assert actions == ["create", "start_collection", "finish_collection", "demand"]
+    assert ticket["state"] == "triage"
 
 
-def test_claimreviews_imported_through_the_api_are_matched_at_intake(api: ApiClient) -> None:
+def test_claimreviews_imported_through_the_api_are_matched(api: ApiClient, app: Flask) -> None:
     review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
@@ -248,7 +264,7 @@ def test_claimreviews_imported_through_the_api_are_matched_at_intake(api: ApiCli
     imported = api.post("/api/v1/claimreviews:batch", json={"claimreviews": [review]})
     assert imported.status_code == 201, imported.get_json()
 
-    ticket = api.create_ticket(LAVROV, claim_date="2017-04-05")
+    ticket = collected(api, app, LAVROV, claim_date="2017-04-05")
 
     assert ticket["matches"][0]["url"] == "https://checks.example/depot-strike"
     assert ticket["matches"][0]["publisher"] == "Checks Example"

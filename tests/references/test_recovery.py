@@ -23,8 +23,8 @@ from factcheck.jobs.collect import collect_references
 from factcheck.jobs.sweep import sweep
 from factcheck.models import Reference, Ticket, TicketEvent
 from tests.references.conftest import add_library
+from tests.reliability.processes import children, is_alive, start, stop
 from tests.support import ApiClient, run_jobs, service_env, wait_for
-from tests.test_recovery import _children, _is_alive, start, stop
 
 pytestmark = pytest.mark.slow
 
@@ -70,12 +70,12 @@ def test_a_worker_killed_mid_collection_is_recovered_and_progress_was_visible(
         with app.app_context():
             wait_for(lambda: queue.fetch_job(queue.collect_job_id(tid)).meta.get("progress") == 0.1, 10)
         assert api.get(f"/api/v1/tickets/{tid}").get_json()["collection"]["progress"] == 0.1
-        horses = _children(worker.pid)
+        horses = children(worker.pid)
         for pid in horses:
             os.kill(pid, signal.SIGKILL)
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
-        wait_for(lambda: not any(_is_alive(pid) for pid in horses), 10, message="the horse to die")
+        wait_for(lambda: not any(is_alive(pid) for pid in horses), 10, message="the horse to die")
         healthy = service_env(settings, sweep_interval=1)
         processes += [start(["worker"], healthy), start(["sweeper"], healthy)]
         wait_for(lambda: collected(app)[tid]["state"] == "triage", 60, message="recovery")

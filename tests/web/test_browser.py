@@ -2,7 +2,8 @@
 with a real RQ worker: a claim goes from the form through collection, research, review and
 publication to a correction, and a reader's tip is followed through its tracking link.
 
-Screenshots of the main pages are written to docs/screenshots/ (shown in README.md).
+Screenshots of the main pages are taken on every run; with FACTCHECK_SCREENSHOTS=1 they are
+written to docs/screenshots/ (shown in README.md), otherwise to a temporary folder.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,7 +34,11 @@ from tests.support import UserFactory, service_env
 from tests.web.support import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("FACTCHECK_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / f"factcheck-screenshots-{os.getpid()}"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
