@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
@@ -10,7 +13,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from factcheck import auth
-from factcheck.db import unit_of_work
+from factcheck.db import make_engine, unit_of_work
 from factcheck.models import User
 
 _counter = itertools.count(1)
@@ -108,3 +111,24 @@ def wait_for(predicate: Any, timeout: float, interval: float = 0.2, message: str
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+@contextmanager
+def new_postgres_database(server_url: str, prefix: str) -> Iterator[str]:
+    """A newly created, uniquely named database on the PostgreSQL server of ``server_url``,
+    dropped afterwards (also when processes are still connected to it)."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    server = make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(server.set(database="postgres").render_as_string(hide_password=False))
+    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -5,7 +5,6 @@ PostgreSQL), ``downgrade base`` empties the database, and constraint names follo
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, String, UniqueConstraint, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import MetaData, String, UniqueConstraint, inspect
 
 import factcheck.models  # noqa: F401  (registers every table on Base.metadata)
 from factcheck import migrate
 from factcheck.config import normalise_database_url
 from factcheck.db import NAMING_CONVENTION, Base, make_engine
 from factcheck.references.fulltext import SEARCH_OBJECTS, include_object
+from tests.support import new_postgres_database
 
 REQUIRE_ALL = os.environ.get("FACTCHECK_REQUIRE_ALL") == "1"
 MODEL_TABLES = sorted(Base.metadata.tables)
@@ -47,18 +46,8 @@ def _postgres_server_url() -> str:
 @pytest.fixture()
 def fresh_postgres_url() -> Iterator[str]:
     """A newly created, uniquely named PostgreSQL database, dropped after the test."""
-    server = make_url(_postgres_server_url())
-    name = f"factcheck_mig_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(server.set(database="postgres").render_as_string(hide_password=False))
-    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres_database(_postgres_server_url(), "factcheck_mig") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,7 +43,8 @@ from tests.compose import (
     service_environment,
 )
 from tests.redis_server import free_port, redis_cli_binary, running_redis
-from tests.support import ApiClient, UserFactory, wait_for
+from tests.reliability.processes import children
+from tests.support import ApiClient, UserFactory, new_postgres_database, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -279,7 +279,7 @@ def test_web_service_serves_the_api_and_answers_readyz_and_its_healthcheck(
     assert job_exists(stack, created.json()["id"]), "the collection job went to the compose Redis"
     feed = httpx.get(f"{base}/fact-checks/feed.json", timeout=30)  # rate-limited: counted in Redis
     assert feed.status_code == 200 and "X-RateLimit-Remaining" in feed.headers
-    assert len(_children(web.process.pid)) == 2, "WEB_CONCURRENCY's default: two gunicorn workers"
+    assert len(children(web.process.pid)) == 2, "WEB_CONCURRENCY's default: two gunicorn workers"
 
     assert web.stop() == 0, web.output()
     assert "Shutting down: Master" in web.output()
@@ -389,18 +389,8 @@ def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     if not database_url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    server = make_url(database_url)
-    name = f"factcheck_services_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(server.set(database="postgres").render_as_string(hide_password=False))
-    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with new_postgres_database(database_url, "factcheck_services") as url:
+        yield url
 
 
 def _libpq(url: str) -> str:
@@ -423,15 +413,3 @@ def _status(url: str) -> int:
         return httpx.get(url, timeout=2).status_code
     except httpx.HTTPError:
         return 0
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found

@@ -192,6 +192,12 @@ class Event(ma.Schema):
     from_state = ma.fields.String(allow_none=True)
     to_state = ma.fields.String(allow_none=True)
     data = ma.fields.Dict()
+    request_id = ma.fields.String(
+        allow_none=True, metadata={"description": "X-Request-ID of the request behind it"}
+    )
+    job_id = ma.fields.String(
+        allow_none=True, metadata={"description": "the job that wrote it, if a job did"}
+    )
 
 
 class EventList(ma.Schema):

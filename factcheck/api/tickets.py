@@ -90,6 +90,8 @@ def list_events(ticket_id: str) -> Response:
             "from_state": event.from_state,
             "to_state": event.to_state,
             "data": event.data,
+            "request_id": event.request_id,
+            "job_id": event.job_id,
         }
         for event in queries.ticket_events(db.session(), ticket_id)
     ]

@@ -44,7 +44,8 @@ TICKET_KEYS = {
     "updated_at",
     "links",
 }
-EVENT_KEYS = {"id", "at", "actor", "action", "from_state", "to_state", "data"}
+EVENT_KEYS = {"id", "at", "actor", "action", "from_state", "to_state", "data", "request_id", "job_id"}
+"""API.md's event fields, and the ids of the request and the job behind the event."""
 
 
 @pytest.fixture()
@@ -547,3 +548,18 @@ def test_repeated_posts_count_demand_one_by_one(api: ApiClient, row_count: Calla
 def test_claim_date_round_trips_as_iso_date(api: ApiClient) -> None:
     ticket = api.create_ticket("Dated claim.", claim_date="2024-02-29")
     assert date.fromisoformat(ticket["claim_date"]) == date(2024, 2, 29)
+
+
+def test_events_show_the_request_and_the_job_behind_them(api: ApiClient, app: Flask) -> None:
+    created = api.post(
+        TICKETS, json={"claim": "Exports doubled in 2025."}, headers={"X-Request-ID": "req-abc.123"}
+    )
+    assert created.headers["X-Request-ID"] == "req-abc.123"
+    run_jobs(app)
+    events = api.get(f"{TICKETS}/{created.get_json()['id']}/events").get_json()["items"]
+    by_action = {event["action"]: event for event in events}
+    assert by_action["create"]["request_id"] == "req-abc.123"
+    assert by_action["create"]["job_id"] is None
+    ticket_id = created.get_json()["id"]
+    assert by_action["finish_collection"]["job_id"] == f"collect-{ticket_id}"
+    assert by_action["finish_collection"]["request_id"] == "req-abc.123", "the job carries the request id"
