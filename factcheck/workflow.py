@@ -67,6 +67,21 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 ACTIONS = tuple(sorted({action for (_state, action), t in TRANSITIONS.items() if t.role != SYSTEM}))
 """Actions people and API clients can take."""
 
+ACTION_FIELDS: dict[str, frozenset[str]] = {
+    "accept": frozenset({"assignee"}),
+    "reject": frozenset({"reason"}),
+    "merge": frozenset({"duplicate_of"}),
+    "submit": frozenset({"rating", "summary"}),
+    "approve": frozenset(),
+    "request_changes": frozenset({"note"}),
+    "publish": frozenset({"kind", "note"}),
+    "reopen": frozenset({"note"}),
+    "retract": frozenset({"note"}),
+    "recollect": frozenset(),
+}
+"""The body fields each action takes (API.md; ``publish`` also takes the ``kind`` and ``note`` of
+a new version). The API refuses any other field rather than ignore it."""
+
 EXTRA_EVENTS: dict[str, tuple[str, ...]] = {
     "finish_collection": ("ticket.references_collected",),
     "retract": ("ticket.retracted",),

@@ -326,3 +326,20 @@ def test_concurrent_actions_produce_exactly_one_transition(
         thread.join()
     assert sorted(statuses) == [200] + [409] * (len(tokens) - 1)
     assert count(app, TicketEvent, ticket_id=tid, action="accept") == 1
+
+
+def test_an_action_refuses_fields_of_other_actions_and_changes_nothing(api: ApiClient, app: Flask) -> None:
+    from factcheck.workflow import ACTION_FIELDS, ACTIONS
+
+    assert set(ACTION_FIELDS) == set(ACTIONS), "every action says which fields it takes"
+    tid = api.create_ticket("Fields of one action only.")["id"]
+    run_jobs(app)
+    before = api.get(f"/api/v1/tickets/{tid}").get_json()
+
+    refused = api.act(tid, "accept", {"note": "not an accept field", "reason": "nor this"})
+
+    assert refused.status_code == 422
+    assert refused.mimetype == "application/problem+json"
+    assert set(refused.get_json()["errors"]) == {"note", "reason"}
+    assert api.get(f"/api/v1/tickets/{tid}").get_json() == before
+    assert api.act(tid, "accept", {}).status_code == 200

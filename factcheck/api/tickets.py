@@ -107,6 +107,15 @@ def perform_action(data: dict[str, Any], ticket_id: str, action: str) -> Respons
     ticket = get_ticket_or_404(ticket_id)
     if action not in workflow.ACTIONS:
         raise Problem(404, f"No action {action!r}.", title="Not Found", actions=list(workflow.ACTIONS))
+    unexpected = sorted(set(data) - workflow.ACTION_FIELDS[action])
+    if unexpected:
+        expected = ", ".join(sorted(workflow.ACTION_FIELDS[action])) or "no fields"
+        raise Problem(
+            422,
+            f"The {action} action takes {expected}.",
+            title="Unprocessable Entity",
+            errors={field: [f"Not a field of the {action} action."] for field in unexpected},
+        )
     workflow.perform(db.session(), ticket, action, actor, data, expected_version=if_match_version())
     after = [lambda: queue.enqueue_collection(ticket.id)] if action == "recollect" else []
     return ticket_response(ticket, after_commit=after)
