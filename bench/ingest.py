@@ -34,15 +34,15 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import redis
+import services  # bench/ sibling: PostgreSQL databases and processes for benchmarks
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -210,27 +210,9 @@ def per_round(phases: list[Phase]) -> dict[str, list[float]]:
     return {"per_second_by_round": [phase.per_second for phase in phases]}
 
 
-@contextmanager
-def bench_database(admin_url: str) -> Iterator[str]:
-    """Create the dedicated benchmark database (dropping a leftover one) and drop it afterwards.
-
-    An advisory lock held for the whole run keeps a second run from dropping this one's database.
-    """
-    admin = make_url(admin_url).set(drivername="postgresql+psycopg")
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            lock = text("SELECT pg_try_advisory_lock(hashtext(:name))")
-            if not connection.scalar(lock, {"name": BENCH_DATABASE}):
-                raise SystemExit(f"another run is using {BENCH_DATABASE}; run one benchmark at a time")
-            connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
-            try:
-                yield admin.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-            finally:
-                connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-    finally:
-        engine.dispose()
+def bench_database(admin_url: str) -> AbstractContextManager[str]:
+    """The dedicated benchmark database, created fresh and dropped afterwards (one run at a time)."""
+    return services.postgres_database(admin_url, BENCH_DATABASE)
 
 
 def prepare_factcheck(url: str, redis_url: str, tmp: Path) -> str:

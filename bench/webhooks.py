@@ -33,7 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,8 +42,8 @@ from typing import Any
 
 import httpx
 import redis
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+import services  # bench/ sibling: PostgreSQL databases and processes for benchmarks
+from sqlalchemy import create_engine, func, select
 from standardwebhooks.webhooks import Webhook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -399,20 +399,9 @@ def attempt_stats(app: Any, subscription_id: str) -> tuple[float, float, float]:
     )
 
 
-@contextmanager
-def bench_database(admin_url: str) -> Iterator[str]:
-    """Create the dedicated benchmark database (dropping a leftover one) and drop it afterwards."""
-    admin = make_url(admin_url).set(drivername="postgresql+psycopg")
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
-        yield admin.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"))
-        engine.dispose()
+def bench_database(admin_url: str) -> AbstractContextManager[str]:
+    """The benchmark's own database, created fresh and dropped afterwards (one run at a time)."""
+    return services.postgres_database(admin_url, BENCH_DATABASE)
 
 
 def machine(url: str) -> dict[str, Any]:
