@@ -25,7 +25,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -265,7 +264,7 @@ def measure(target: Target, server: ServerSettings, load: Load, run_id: str) -> 
 def gunicorn(
     app_spec: str, cwd: Path, app_env: dict[str, str], server: ServerSettings, extra: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, IO[bytes]]]:
-    port = free_port()
+    port = services.free_port()
     env = {name: value for name, value in os.environ.items() if not name.startswith("FACTCHECK_")}
     env.update(app_env)
     argv = [
@@ -426,13 +425,6 @@ def machine(url: str, redis_conn: redis.Redis) -> dict[str, Any]:
         "redis": redis_conn.info("server").get("redis_version"),
         "gunicorn": importlib.metadata.version("gunicorn"),
     }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def log(message: str) -> None:

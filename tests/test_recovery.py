@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.reliability.processes import children, free_port, is_alive, start
-from tests.support import wait_for
+from tests.reliability.processes import children, is_alive, start
+from tests.support import free_port, wait_for
 
 pytestmark = pytest.mark.slow
 

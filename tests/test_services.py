@@ -42,9 +42,9 @@ from tests.compose import (
     service_command,
     service_environment,
 )
-from tests.redis_server import free_port, redis_cli_binary, running_redis
+from tests.redis_server import redis_cli_binary, running_redis
 from tests.reliability.processes import children
-from tests.support import ApiClient, UserFactory, new_postgres_database, wait_for
+from tests.support import ApiClient, UserFactory, free_port, new_postgres_database, wait_for
 
 pytestmark = pytest.mark.slow
 

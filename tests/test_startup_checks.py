@@ -17,7 +17,8 @@ from factcheck.cli import main
 from factcheck.config import Settings
 from factcheck.startup_checks import warn_about_redis
 from tests.compose import COMPOSE_VARIABLES, service_command
-from tests.redis_server import free_port, running_redis
+from tests.redis_server import running_redis
+from tests.support import free_port
 
 AS_A_CACHE = ["--maxmemory-policy", "allkeys-lru", "--save", "", "--appendonly", "no"]
 

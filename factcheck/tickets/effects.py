@@ -74,7 +74,7 @@ def _start_collection(session: Session, ticket: Ticket, _a: Actor, _p: dict[str,
     ticket.collection_status = "running"
     ticket.collection_attempts += 1
     found = linking.matches_for(session, ticket.claim, ticket.claim_date, exclude_ticket=ticket.id)
-    ticket.matches = found + [m for m in ticket.matches or [] if m not in found]
+    ticket.matches = found  # a submitted ticket has none yet: intake does not match
     claim_index.index_ticket(session, ticket)
     return Outcome({"attempt": ticket.collection_attempts, **linking.audit_data(found)})
 

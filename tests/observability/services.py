@@ -15,8 +15,7 @@ from typing import Any
 
 from factcheck.config import Settings
 from tests.observability.samples import Samples
-from tests.support import service_env
-from tests.webhooks.receiver import free_port
+from tests.support import free_port, service_env
 
 GUNICORN_START_TIMEOUT = 60.0
 WORKER_TIMEOUT = 120.0

@@ -18,8 +18,8 @@ from factcheck import queue
 from factcheck.config import Settings
 from tests.observability.samples import Samples
 from tests.observability.services import Gunicorn, environment, json_lines, run_worker_burst
-from tests.support import ApiClient, UserFactory
-from tests.webhooks.receiver import Receiver, Reply, free_port
+from tests.support import ApiClient, UserFactory, free_port
+from tests.webhooks.receiver import Receiver, Reply
 
 pytestmark = pytest.mark.slow
 

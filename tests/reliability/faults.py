@@ -24,8 +24,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.redis_server import redis_server_binary
-from tests.reliability.processes import free_port
-from tests.support import wait_for
+from tests.support import free_port, wait_for
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from factcheck import create_app
 from factcheck.api.problems import unreachable_dependency
 from factcheck.config import Settings
-from tests.reliability.processes import free_port
+from tests.support import free_port
 
 
 def raised(action: Callable[[], object]) -> BaseException:

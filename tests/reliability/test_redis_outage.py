@@ -25,8 +25,8 @@ from flask import Flask
 from factcheck.config import Settings
 from tests.reliability.accounting import assert_collected_once, duplicates, ledger
 from tests.reliability.faults import RedisServer
-from tests.reliability.processes import free_port, start, stop
-from tests.support import UserFactory, service_env, wait_for
+from tests.reliability.processes import start, stop
+from tests.support import UserFactory, free_port, service_env, wait_for
 
 pytestmark = pytest.mark.slow
 

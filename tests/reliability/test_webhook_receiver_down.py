@@ -21,9 +21,9 @@ from factcheck.config import Settings
 from factcheck.models import EVENT_TYPES, WebhookDelivery
 from tests.reliability.accounting import ledger
 from tests.reliability.processes import start, stop
-from tests.support import ApiClient, service_env, wait_for
+from tests.support import ApiClient, free_port, service_env, wait_for
 from tests.webhooks.helpers import deliveries, outbox
-from tests.webhooks.receiver import Receiver, free_port
+from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.slow
 

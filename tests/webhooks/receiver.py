@@ -8,7 +8,6 @@ before it is started, to play a receiver that is down (connection refused).
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import deque
@@ -18,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook
+
+from tests.support import free_port
 
 
 @dataclass
@@ -46,13 +47,6 @@ class Received:
     @property
     def type(self) -> str:
         return str(self.payload.get("type")) if isinstance(self.payload, dict) else ""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class Receiver:

@@ -14,10 +14,10 @@ from factcheck import db
 from factcheck.db import utcnow
 from factcheck.models import WebhookDelivery, WebhookSubscription
 from factcheck.webhooks import attempts, transport
-from tests.support import ApiClient
+from tests.support import ApiClient, free_port
 from tests.webhooks.conftest import Subscribe
 from tests.webhooks.helpers import all_settled, attempts_of, deliveries, drive, outbox
-from tests.webhooks.receiver import Receiver, Reply, free_port
+from tests.webhooks.receiver import Receiver, Reply
 
 
 def _delivery_api(admin: ApiClient, subscription_id: str, delivery_id: str) -> dict[str, Any]:
