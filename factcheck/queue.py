@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import redis
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
@@ -82,7 +82,16 @@ def connection() -> redis.Redis:
 
 
 def queue(name: str, conn: redis.Redis | None = None) -> Queue:
-    return Queue(name, connection=conn or connection(), serializer=SERIALIZER)
+    """The named queue on ``conn``, or on the app's Redis, where it is made once and reused (a Queue
+    keeps nothing worth renewing, and making one costs a check of the serializer every time)."""
+    app_conn = connection() if conn is None or has_app_context() else None
+    if conn is not None and conn is not app_conn:
+        return Queue(name, connection=conn, serializer=SERIALIZER)
+    made: dict[str, Queue] = current_app.extensions.setdefault("factcheck.queues", {})
+    named = made.get(name)
+    if named is None or named.connection is not app_conn:
+        named = made[name] = Queue(name, connection=app_conn, serializer=SERIALIZER)
+    return named
 
 
 def fetch_job(job_id: str, conn: redis.Redis | None = None) -> Job:

@@ -19,7 +19,7 @@ blp = api_blueprint("articles", __name__, "Articles: claims extracted, attribute
 
 
 @blp.route("/articles", methods=["POST"])
-@blp.arguments(article_schemas.ArticleCreate)
+@blp.arguments(article_schemas.ArticleCreate())
 @blp.alt_response(201, schema=article_schemas.Article, description="Article stored; tickets opened")
 @blp.alt_response(200, schema=article_schemas.Article, description="The same article was posted before")
 @idempotent

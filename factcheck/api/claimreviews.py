@@ -28,7 +28,7 @@ class ImportResult(ma.Schema):
 
 
 @blp.route("/claimreviews:batch", methods=["POST"])
-@blp.arguments(ClaimReviewBatch)
+@blp.arguments(ClaimReviewBatch())
 @blp.alt_response(201, schema=ImportResult)
 @idempotent
 def import_batch(data: dict[str, Any]) -> Response:

@@ -76,7 +76,7 @@ def _add(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @blp.route("/library/documents", methods=["POST"])
-@blp.arguments(DocumentCreate)
+@blp.arguments(DocumentCreate())
 @blp.alt_response(
     201, schema=DocumentCreated, description="Stored (or already in the library: created false)"
 )
@@ -87,7 +87,7 @@ def add_document(data: dict[str, Any]) -> Response:
 
 
 @blp.route("/library/documents:batch", methods=["POST"])
-@blp.arguments(DocumentBatch)
+@blp.arguments(DocumentBatch())
 @blp.alt_response(201, schema=DocumentBatchCreated)
 @idempotent
 def add_documents(data: dict[str, Any]) -> Response:
@@ -96,7 +96,7 @@ def add_documents(data: dict[str, Any]) -> Response:
 
 
 @blp.route("/library/search", methods=["GET"])
-@blp.arguments(SearchQuery, location="query")
+@blp.arguments(SearchQuery(), location="query")
 @blp.alt_response(200, schema=SearchResults)
 def search(args: dict[str, Any]) -> Response:
     require_user()

@@ -49,7 +49,7 @@ def get_claimreview(ticket_id: str) -> Response:
 
 @public_blp.route("/fact-checks", methods=["GET"])
 @public_blp.doc(security=[])
-@public_blp.arguments(schemas.FactCheckListQuery, location="query")
+@public_blp.arguments(schemas.FactCheckListQuery(), location="query")
 @public_blp.alt_response(200, schema=schemas.FactCheckPage)
 @limiter.limit(public_limit)
 def list_fact_checks(args: dict[str, Any]) -> Response:

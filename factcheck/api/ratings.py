@@ -35,7 +35,7 @@ def get_scale() -> Response:
 
 
 @blp.route("/ratings", methods=["PUT"])
-@blp.arguments(schemas.RatingScaleBody)
+@blp.arguments(schemas.RatingScaleBody())
 @blp.alt_response(200, schema=schemas.RatingScale, description="The new scale, in force at once")
 @blp.alt_response(409, description="Ratings that published or pending verdicts use cannot be removed")
 @idempotent

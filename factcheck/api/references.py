@@ -51,7 +51,7 @@ def list_references(ticket_id: str) -> Response:
 
 
 @blp.route(ONE, methods=["POST"])
-@blp.arguments(schemas.ReferenceCreate)
+@blp.arguments(schemas.ReferenceCreate())
 @blp.alt_response(201, schema=schemas.Reference)
 @idempotent
 def add_reference(data: dict[str, Any], ticket_id: str) -> Response:
@@ -94,7 +94,7 @@ def reference_archive(ticket_id: str, reference_id: str) -> Response:
 
 
 @blp.route(f"{ONE}/<string:reference_id>", methods=["PATCH"])
-@blp.arguments(schemas.ReferencePatch)
+@blp.arguments(schemas.ReferencePatch())
 @blp.alt_response(200, schema=schemas.Reference)
 def patch_reference(data: dict[str, Any], ticket_id: str, reference_id: str) -> Response:
     actor = require_user()

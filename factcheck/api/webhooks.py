@@ -61,7 +61,7 @@ def integration_dict(integration: Integration) -> dict[str, Any]:
 
 
 @blp.route("/integrations", methods=["POST"])
-@blp.arguments(schemas.IntegrationCreate)
+@blp.arguments(schemas.IntegrationCreate())
 @blp.alt_response(201, schema=schemas.IntegrationCreated, description="The secret is shown only here")
 def create_integration(data: dict[str, Any]) -> Response:
     """Register an integration that may submit claims to ``/hooks/v1/{name}``."""
@@ -114,7 +114,7 @@ def _check_url(url: str) -> None:
 
 
 @blp.route("/webhooks", methods=["POST"])
-@blp.arguments(schemas.SubscriptionCreate)
+@blp.arguments(schemas.SubscriptionCreate())
 @blp.alt_response(201, schema=schemas.SubscriptionCreated, description="The secret is shown only here")
 def create_subscription(data: dict[str, Any]) -> Response:
     """Subscribe a receiver URL to event types; deliveries are signed with the returned secret."""
@@ -126,7 +126,7 @@ def create_subscription(data: dict[str, Any]) -> Response:
 
 
 @blp.route("/webhooks", methods=["GET"])
-@blp.arguments(schemas.PageQuery, location="query")
+@blp.arguments(schemas.PageQuery(), location="query")
 @blp.alt_response(200, schema=schemas.SubscriptionPage)
 def list_subscriptions(args: dict[str, Any]) -> Response:
     require_user("admin")
@@ -146,7 +146,7 @@ def get_subscription(subscription_id: str) -> Response:
 
 
 @blp.route(ONE, methods=["PATCH"])
-@blp.arguments(schemas.SubscriptionUpdate)
+@blp.arguments(schemas.SubscriptionUpdate())
 @blp.alt_response(200, schema=schemas.Subscription)
 def update_subscription(data: dict[str, Any], subscription_id: str) -> Response:
     """Change the URL or events, or set ``active`` (re-enabling clears the failure flags)."""
@@ -177,7 +177,7 @@ def _delivery_or_404(subscription: WebhookSubscription, delivery_id: str) -> Web
 
 
 @blp.route(f"{ONE}/deliveries", methods=["GET"])
-@blp.arguments(schemas.DeliveryListQuery, location="query")
+@blp.arguments(schemas.DeliveryListQuery(), location="query")
 @blp.alt_response(200, schema=schemas.DeliveryPage)
 def list_deliveries(args: dict[str, Any], subscription_id: str) -> Response:
     """This subscription's deliveries, newest first (``?status=`` to filter)."""
@@ -202,7 +202,7 @@ def get_delivery(subscription_id: str, delivery_id: str) -> Response:
 
 
 @blp.route(f"{DELIVERY}/redeliver", methods=["POST"])
-@blp.arguments(schemas.Redeliver)
+@blp.arguments(schemas.Redeliver())
 @blp.alt_response(202, schema=schemas.Delivery, description="Queued again, with the same webhook-id")
 def redeliver(_body: dict[str, Any], subscription_id: str, delivery_id: str) -> Response:
     """Send it again now, same webhook-id, fresh retry window (after any earlier one in its lane)."""
