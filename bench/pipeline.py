@@ -116,10 +116,9 @@ def submit_claims(app: Any, claims: list[str]) -> float:
     with app.app_context():
         for claim in claims:
             with db.unit_of_work() as session:
-                ticket, _created = intake.submit_claim(
+                ticket_id = intake.submit_claim(
                     session, intake.Submission(claim=claim, channel="api"), SYSTEM
-                )
-                ticket_id = ticket.id
+                ).ticket_id
             queue.enqueue_collection(ticket_id)
     return started
 

@@ -36,22 +36,21 @@ def ticket_response(ticket: Ticket, status: int = 200, **kwargs: Any) -> Respons
 
 
 @blp.route("/tickets", methods=["POST"])
-@blp.arguments(schemas.TicketCreate)
+@blp.arguments(schemas.TicketCreate())
 @blp.alt_response(201, schema=schemas.Ticket, description="Ticket opened")
 @blp.alt_response(200, schema=schemas.Ticket, description="The same claim is open: its demand went up by one")
 @idempotent
 def create_ticket(data: dict[str, Any]) -> Response:
     actor = require_user()
-    session = db.session()
-    ticket, created = intake.submit_claim(session, intake.Submission.from_api(data), actor)
-    body = ticket_dict(session, ticket, is_new=created)
-    after = [lambda: queue.enqueue_collection(ticket.id)] if created else []
-    headers = {"ETag": etag(ticket.version), "Location": body["links"]["self"]}
-    return commit(body, 201 if created else 200, headers, after_commit=after)
+    result = intake.submit_claim(db.session(), intake.Submission.from_api(data), actor)
+    body = result.representation or ticket_dict(db.session(), get_ticket_or_404(result.ticket_id))
+    after = [lambda: queue.enqueue_collection(result.ticket_id)] if result.created else []
+    headers = {"ETag": etag(body["version"]), "Location": body["links"]["self"]}
+    return commit(body, 201 if result.created else 200, headers, after_commit=after)
 
 
 @blp.route("/tickets", methods=["GET"])
-@blp.arguments(schemas.TicketListQuery, location="query")
+@blp.arguments(schemas.TicketListQuery(), location="query")
 @blp.alt_response(200, schema=schemas.TicketPage)
 def list_tickets(args: dict[str, Any]) -> Response:
     require_user()
@@ -99,7 +98,7 @@ def list_events(ticket_id: str) -> Response:
 
 
 @blp.route(f"{ONE}/actions/<string:action>", methods=["POST"])
-@blp.arguments(schemas.ActionBody)
+@blp.arguments(schemas.ActionBody())
 @blp.alt_response(200, schema=schemas.Ticket)
 @idempotent
 def perform_action(data: dict[str, Any], ticket_id: str, action: str) -> Response:
@@ -122,7 +121,7 @@ def perform_action(data: dict[str, Any], ticket_id: str, action: str) -> Respons
 
 
 @blp.route(f"{ONE}/verdict", methods=["PUT"])
-@blp.arguments(schemas.VerdictBody)
+@blp.arguments(schemas.VerdictBody())
 @blp.alt_response(200, schema=schemas.Ticket)
 def put_verdict(data: dict[str, Any], ticket_id: str) -> Response:
     actor = require_user()

@@ -127,11 +127,11 @@ def _open_tickets(
             checkworthiness=lead.score.value,
             article_id=article.id,
         )
-        ticket, created = intake.submit_claim(session, submission, actor)
-        if created:
-            new_ids.append(ticket.id)
+        result = intake.submit_claim(session, submission, actor)
+        if result.created:
+            new_ids.append(result.ticket_id)
         for member in members:
-            member.ticket_id = ticket.id
+            member.ticket_id = result.ticket_id
     return new_ids
 
 

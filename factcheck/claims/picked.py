@@ -37,9 +37,9 @@ def open_tickets(session: Session, article: Article, positions: Iterable[int], a
             checkworthiness=claim.checkworthiness,
             article_id=article.id,
         )
-        ticket, created = intake.submit_claim(session, submission, actor)
-        claim.ticket_id = ticket.id
-        if created:
-            new_ids.append(ticket.id)
+        result = intake.submit_claim(session, submission, actor)
+        claim.ticket_id = result.ticket_id
+        if result.created:
+            new_ids.append(result.ticket_id)
     session.flush()
     return new_ids

@@ -9,16 +9,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, insert, text, update
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from factcheck.actors import Actor
 from factcheck.db import utcnow
-from factcheck.models import Ticket, TicketTag
-from factcheck.tickets import journal
+from factcheck.models import Ticket
+from factcheck.models.outbox import OUTBOX_WRITTEN
+from factcheck.tickets import journal, opening
+from factcheck.tickets.representation import new_ticket_dict
 
 INITIAL_STATE = "submitted"
+CREATED_EVENTS = ("ticket.created",)
 _SPACE = re.compile(r"\s+")
 _EDGE_PUNCTUATION = "\"'.,;:!?- \u2018\u2019\u201c\u201d\u201e\u00ab\u00bb\u2026\u2013\u2014"
 
@@ -63,41 +65,44 @@ class Submission:
         )
 
 
-def submit_claim(session: Session, submission: Submission, actor: Actor) -> tuple[Ticket, bool]:
+@dataclass(frozen=True)
+class Intake:
+    """What a submission did: opened a ticket, or counted one more demand on the open one."""
+
+    ticket_id: str
+    created: bool
+    state: str
+    demand: int
+    representation: dict[str, Any] | None
+    """The new ticket as the API shows it (also its ``ticket.created`` payload); None when the
+    claim was open already (``ticket_dict`` of the ticket, then: it is in the session)."""
+
+
+def submit_claim(session: Session, submission: Submission, actor: Actor) -> Intake:
     """Open a ticket for the claim, or count one more demand on the open ticket for it.
 
-    Returns ``(ticket, created)``. Flushes; the caller commits, then enqueues collection, whose
-    job also matches the claim against earlier ones (``factcheck.jobs.collect``): intake stays
-    a handful of inserts.
+    Writes in the caller's transaction; the caller commits, then enqueues collection, whose job
+    also matches the claim against earlier ones (``factcheck.jobs.collect``): opening a ticket
+    stays one statement on PostgreSQL (``factcheck.tickets.opening``).
     """
     key = claim_key(submission.claim)
     for _ in range(3):  # the open ticket may close between our insert and our update
-        ticket = _insert_unless_open(session, submission, key, actor)
-        if ticket is not None:
-            journal.record(
-                session,
-                ticket,
-                actor,
-                "create",
-                from_state=None,
-                to_state=INITIAL_STATE,
-                data={"channel": submission.channel},
-                emit=("ticket.created",),
-                is_new=True,
-            )
-            return ticket, True
+        opened = _open_unless_open(session, submission, key, actor)
+        if opened is not None:
+            return opened
         existing = _bump_demand(session, key, actor)
         if existing is not None:
-            return existing, False
+            return Intake(existing.id, False, existing.state, existing.demand, None)
     raise RuntimeError(f"claim key {key} keeps changing hands")
 
 
-def _insert_unless_open(session: Session, submission: Submission, key: str, actor: Actor) -> Ticket | None:
-    """Insert the ticket in one statement, or return None if an open ticket has this claim.
+def _open_unless_open(session: Session, submission: Submission, key: str, actor: Actor) -> Intake | None:
+    """Write the new ticket with its tags, audit event and ``ticket.created`` outbox row, or
+    nothing and return None if an open ticket has this claim.
 
-    ``INSERT ... ON CONFLICT (open_claim_key) DO NOTHING RETURNING id``: no look-up first, no
-    savepoint, and no race between two requests opening the same claim. Every column value is
-    known here, so the ticket becomes a persistent ORM object without reading it back.
+    No look-up first and no race between two requests opening the same claim: the insert is
+    ``ON CONFLICT (open_claim_key) DO NOTHING``. Every column value is known here, so the
+    representation (the outbox payload) is made before the write, and nothing is read back.
     """
     values = _with_defaults(
         {
@@ -120,22 +125,17 @@ def _insert_unless_open(session: Session, submission: Submission, key: str, acto
             "matches": [],
         }
     )
-    if session.execute(_INSERT_UNLESS_OPEN, values).first() is None:
+    ticket_id = values["id"]
+    tags = sorted(submission.tags)
+    representation = new_ticket_dict(values, tags)
+    event = journal.event_row(
+        ticket_id, actor, "create", None, INITIAL_STATE, {"channel": submission.channel}
+    )
+    outbox = journal.outbox_rows(ticket_id, {"ticket": representation}, CREATED_EVENTS)
+    if not opening.insert_unless_open(session, values, tags, event, outbox):
         return None
-    ticket = Ticket(**values)
-    make_transient_to_detached(ticket)  # its attributes count as loaded from the database
-    session.add(ticket)
-    tag_rows = [TicketTag(ticket_id=ticket.id, tag=tag) for tag in sorted(submission.tags)]
-    if tag_rows:
-        session.execute(_INSERT_TAGS, [{"ticket_id": row.ticket_id, "tag": row.tag} for row in tag_rows])
-        for row in tag_rows:
-            make_transient_to_detached(row)
-            session.add(row)
-    # A new ticket has exactly these: say so, so that reading them costs no query.
-    set_committed_value(ticket, "tag_rows", tag_rows)
-    set_committed_value(ticket, "verdict", None)
-    set_committed_value(ticket, "assignee", None)
-    return ticket
+    session.info[OUTBOX_WRITTEN] = True
+    return Intake(ticket_id, True, INITIAL_STATE, values["demand"], representation)
 
 
 def _with_defaults(values: dict[str, Any]) -> dict[str, Any]:
@@ -151,15 +151,6 @@ def _with_defaults(values: dict[str, Any]) -> dict[str, Any]:
 
 
 _TICKETS = Ticket.__table__
-_INSERT_TAGS = insert(TicketTag.__table__)  # type: ignore[arg-type]
-_INSERT_UNLESS_OPEN = text(
-    f"INSERT INTO {Ticket.__tablename__} ({', '.join(column.name for column in _TICKETS.columns)}) "  # noqa: S608 (names from the model)
-    f"VALUES ({', '.join(':' + column.key for column in _TICKETS.columns)}) "
-    "ON CONFLICT (open_claim_key) DO NOTHING RETURNING id"
-).bindparams(*(bindparam(column.key, type_=column.type) for column in _TICKETS.columns))
-"""Written as text because SQLAlchemy 2.0 never caches a compiled ``ON CONFLICT`` construct,
-and compiling this one again for every ticket cost more than everything else intake does.
-PostgreSQL and SQLite (3.35+) both accept this statement as it stands."""
 
 
 def _bump_demand(session: Session, key: str, actor: Actor) -> Ticket | None:

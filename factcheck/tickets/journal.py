@@ -8,6 +8,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from factcheck.actors import Actor
+from factcheck.db import new_id, utcnow
 from factcheck.models import EVENT_TYPES, OutboxEvent, Ticket, TicketEvent
 from factcheck.models.outbox import OUTBOX_WRITTEN
 from factcheck.observability import context
@@ -24,7 +25,6 @@ def record(
     to_state: str | None,
     data: dict[str, Any] | None = None,
     emit: tuple[str, ...] = (),
-    is_new: bool = False,
 ) -> None:
     """Write one audit event (with the current request and job ids) and one outbox row per event
     type in ``emit``.
@@ -33,12 +33,34 @@ def record(
     inserted at once, as plain inserts: nothing reads them back as objects in this transaction,
     and a statement compiled once costs far less than the ORM's unit of work on every write.
     """
-    if any(event_type not in EVENT_TYPES for event_type in emit):
-        raise ValueError(f"unknown event type among {emit!r}")
+    check_event_types(emit)
     if ticket in session.dirty:
         session.flush()
-    event = {
-        "ticket_id": ticket.id,
+    session.execute(_INSERT_EVENT, [event_row(ticket.id, actor, action, from_state, to_state, data)])
+    if not emit:
+        return
+    payload = {"ticket": ticket_dict(session, ticket)}
+    session.execute(_INSERT_OUTBOX, outbox_rows(ticket.id, payload, emit))
+    session.info[OUTBOX_WRITTEN] = True
+
+
+def check_event_types(emit: tuple[str, ...]) -> None:
+    if any(event_type not in EVENT_TYPES for event_type in emit):
+        raise ValueError(f"unknown event type among {emit!r}")
+
+
+def event_row(
+    ticket_id: str,
+    actor: Actor,
+    action: str,
+    from_state: str | None,
+    to_state: str | None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Every column of one ``ticket_events`` row but its id, stamped with the current request and job."""
+    return {
+        "ticket_id": ticket_id,
+        "at": utcnow(),
         "actor_id": actor.user_id,
         "actor_label": actor.label,
         "action": action,
@@ -48,13 +70,22 @@ def record(
         "request_id": context.request_id(),
         "job_id": context.job_id(),
     }
-    session.execute(_INSERT_EVENT, [event])
-    if not emit:
-        return
-    payload = {"ticket": ticket_dict(session, ticket, is_new=is_new)}
-    rows = [{"event_type": event_type, "ticket_id": ticket.id, "payload": payload} for event_type in emit]
-    session.execute(_INSERT_OUTBOX, rows)
-    session.info[OUTBOX_WRITTEN] = True
+
+
+def outbox_rows(ticket_id: str, payload: dict[str, Any], emit: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every column of one ``outbox_events`` row per event type, its stable ``event_id`` included."""
+    now = utcnow()
+    return [
+        {
+            "event_id": "evt_" + new_id(),
+            "event_type": event_type,
+            "ticket_id": ticket_id,
+            "payload": payload,
+            "created_at": now,
+            "dispatched_at": None,
+        }
+        for event_type in emit
+    ]
 
 
 _INSERT_EVENT = insert(TicketEvent.__table__)  # type: ignore[arg-type]

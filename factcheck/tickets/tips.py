@@ -35,12 +35,12 @@ def submit_tip(
     caller enqueues its collection after commit). Flushes.
     """
     submission = intake.Submission(claim=claim.strip(), channel=CHANNEL, source_url=source_url)
-    ticket, created = intake.submit_claim(session, submission, READER)
+    result = intake.submit_claim(session, submission, READER)
     token = secrets.token_urlsafe(24)
-    tip = Tip(ticket_id=ticket.id, token_hash=_hash(token), note=note)
+    tip = Tip(ticket_id=result.ticket_id, token_hash=_hash(token), note=note)
     session.add(tip)
     session.flush()
-    return tip, token, created
+    return tip, token, result.created
 
 
 def find_tip(session: Session, token: str) -> Tip | None:

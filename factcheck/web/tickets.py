@@ -59,14 +59,14 @@ def new_claim() -> Response:
             tags=form.tag_list(),
         )
         session = db.session()
-        ticket, created = intake.submit_claim(session, submission, actor())
+        result = intake.submit_claim(session, submission, actor())
         session.commit()
-        if created:
-            queue.enqueue_collection(ticket.id)
+        if result.created:
+            queue.enqueue_collection(result.ticket_id)
             flash("Ticket opened. References are being collected.", "info")
         else:
-            flash(f"This claim is already open; its demand is now {ticket.demand}.", "info")
-        return redirect(url_for("web.ticket", ticket_id=ticket.id))  # type: ignore[return-value]
+            flash(f"This claim is already open; its demand is now {result.demand}.", "info")
+        return redirect(url_for("web.ticket", ticket_id=result.ticket_id))  # type: ignore[return-value]
     return page("new_claim.html", status=400 if form.errors else 200, form=form)
 
 

@@ -111,10 +111,10 @@ def submit(
         submission = replace(
             intake.Submission.from_api(fields, channel=CHANNEL), integration=integration.name
         )
-        ticket, created = intake.submit_claim(session, submission, actor)
-        answers.append({"id": ticket.id, "state": ticket.state, "created": created})
-        if created:
-            created_ids.append(ticket.id)
+        result = intake.submit_claim(session, submission, actor)
+        answers.append({"id": result.ticket_id, "state": result.state, "created": result.created})
+        if result.created:
+            created_ids.append(result.ticket_id)
     body = {"tickets": answers}
     message.response_body = body
     session.flush()

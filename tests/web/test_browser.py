@@ -361,7 +361,9 @@ def _seed_history(app: Flask, checker: User, editor: User, reviewer: User) -> No
         c, e, r = people[checker.id], people[editor.id], people[reviewer.id]
         made: list[tuple[str, int, str, int]] = []
         for claim, days_ago, fate, hours, worth, demand in HISTORY:
-            ticket, _ = intake.submit_claim(session, intake.Submission(claim=claim, channel="api"), e)
+            opened = intake.submit_claim(session, intake.Submission(claim=claim, channel="api"), e)
+            ticket = session.get(Ticket, opened.ticket_id)
+            assert ticket is not None
             workflow.perform(session, ticket, "start_collection", SYSTEM)
             workflow.perform(session, ticket, "finish_collection", SYSTEM, {"status": "done"})
             ticket.checkworthiness, ticket.demand = worth, demand
