@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from factcheck.models import ROLES, User
+from factcheck.models import ROLES
+
+
+class Person(Protocol):
+    """A signed-in user as the code that acts needs them: a ``User`` row or a ``TokenOwner``."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def role(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -12,11 +24,8 @@ class Actor:
     label: str
     role: str
     """One of ROLES, ``integration`` or ``system``."""
-    user: User | None = None
-
-    @property
-    def user_id(self) -> str | None:
-        return self.user.id if self.user is not None else None
+    user_id: str | None = None
+    """The acting user's id; None for integrations and the system."""
 
     @property
     def is_system(self) -> bool:
@@ -29,8 +38,8 @@ class Actor:
         return ROLES.index(self.role) >= ROLES.index(role)
 
     @classmethod
-    def for_user(cls, user: User) -> Actor:
-        return cls(label=user.email, role=user.role, user=user)
+    def for_user(cls, user: Person) -> Actor:
+        return cls(label=user.email, role=user.role, user_id=user.id)
 
 
 SYSTEM = Actor(label="system", role="system")

@@ -13,9 +13,10 @@ from flask_login import LoginManager
 from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from factcheck import db
+from factcheck import db, token_owners
 from factcheck.db import utcnow
 from factcheck.models import ROLES, ApiToken, User
+from factcheck.token_owners import TokenOwner
 
 TOKEN_PREFIX = "fct_"  # noqa: S105 (a public prefix, not a secret)
 _hasher = PasswordHasher()
@@ -62,25 +63,36 @@ def create_token(session: Session, user: User, name: str = "") -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user owning ``token``, or None, in one query.
+def user_for_token(session: Session, token: str) -> TokenOwner | None:
+    """The active user owning ``token``, or None: from this process's memory while the
+    credentials epoch allows (``factcheck.token_owners``), else in one query.
 
     When the token's ``last_used_at`` is more than five minutes old it is brought up to date
     in a transaction of its own once the request's session is closed: kept even for read-only
     requests, and never holding a lock while the request runs (SQLite has one write lock).
     """
-    row = session.execute(_USER_FOR_TOKEN_HASH, {"token_hash": hash_token(token)}).first()
-    if row is None:
-        return None
-    user, token_id, last_used_at = row
+    token_hash = hash_token(token)
+    epoch = token_owners.current_epoch()  # read before the database: see token_owners.remember
+    entry = token_owners.remembered(token_hash, epoch)
     now = utcnow()
+    if entry is not None:
+        owner, last_used_at = entry.owner, entry.last_used_at
+    else:
+        row = session.execute(_OWNER_OF_TOKEN_HASH, {"token_hash": token_hash}).first()
+        if row is None or not row.active:
+            return None
+        owner = TokenOwner(id=row.id, email=row.email, role=row.role, token_id=row.token_id)
+        last_used_at = row.last_used_at
+        entry = token_owners.remember(token_hash, owner, epoch, last_used_at)
     if last_used_at is None or now - last_used_at > timedelta(minutes=5):
-        db.after_session(lambda engine: _record_use(engine, token_id, now))
-    return user if user.active else None
+        db.after_session(lambda engine: _record_use(engine, owner.token_id, now))
+        if entry is not None:
+            entry.last_used_at = now
+    return owner
 
 
-_USER_FOR_TOKEN_HASH = (
-    select(User, ApiToken.id, ApiToken.last_used_at)
+_OWNER_OF_TOKEN_HASH = (
+    select(User.id, User.email, User.role, User.active, ApiToken.id.label("token_id"), ApiToken.last_used_at)
     .join(ApiToken, ApiToken.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
 )
@@ -92,7 +104,7 @@ def _record_use(engine: Engine, token_id: str, now: datetime) -> None:
         connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
-def _load_user_from_request(request: Request) -> User | None:
+def _load_user_from_request(request: Request) -> TokenOwner | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -110,3 +122,4 @@ def init_app(app: Flask) -> None:
     manager.request_loader(_load_user_from_request)
     manager.user_loader(_load_user_from_session)
     manager.init_app(app)
+    token_owners.init_app(app)

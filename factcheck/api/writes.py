@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest
 from factcheck import db
 from factcheck.actors import Actor
 from factcheck.api.problems import Problem
-from factcheck.models import IdempotencyRecord, User
+from factcheck.models import IdempotencyRecord
 
 P = ParamSpec("P")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -53,8 +53,7 @@ def require_user(role: str = "checker") -> Actor:
     """The authenticated person, or 401/403."""
     if not current_user.is_authenticated:
         raise Problem(401, "Send a valid API token as 'Authorization: Bearer <token>'.", title="Unauthorized")
-    user: User = current_user._get_current_object()
-    actor = Actor.for_user(user)
+    actor = Actor.for_user(current_user._get_current_object())
     if not actor.has_role(role):
         raise Problem(403, f"This needs the {role} role.", title="Forbidden")
     return actor

@@ -86,7 +86,7 @@ def _finish_collection(_s: Session, ticket: Ticket, _a: Actor, payload: dict[str
 
 
 def _accept(session: Session, ticket: Ticket, actor: Actor, payload: dict[str, Any]) -> Outcome:
-    assignee = actor.user
+    assignee = session.get(User, actor.user_id) if actor.user_id is not None else None
     wanted = payload.get("assignee")
     if wanted is not None:
         if not isinstance(wanted, str):
@@ -161,7 +161,7 @@ def save_draft(session: Session, ticket: Ticket, actor: Actor, payload: dict[str
     assert isinstance(rating, str) and isinstance(summary, str)
     draft = ticket.verdict or VerdictDraft(ticket_id=ticket.id, rating=rating, summary=summary)
     draft.rating, draft.summary, draft.author_id = rating, summary.strip(), actor.user_id
-    draft.author = actor.user
+    draft.author = session.get(User, actor.user_id) if actor.user_id is not None else None
     ticket.verdict = draft
     session.flush()
     return draft

@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 from werkzeug.test import TestResponse
 
-from factcheck.db import Base, utcnow
+from factcheck import accounts
+from factcheck.db import Base, unit_of_work
 from factcheck.models import ApiToken, User
 from tests.support import ApiClient, UserFactory, run_jobs
 
@@ -333,10 +334,9 @@ def test_revoked_token_is_401(
 ) -> None:
     token = users.token_for("editor")
     headers = {"Authorization": f"Bearer {token}"}
-    assert client.get(TICKETS, headers=headers).status_code == 200
-    with app.extensions["factcheck.engine"].begin() as connection:
-        revoked = connection.execute(update(ApiToken).values(revoked_at=utcnow())).rowcount
-    assert revoked == 1
+    assert client.get(TICKETS, headers=headers).status_code == 200  # its owner is remembered now
+    with app.app_context(), unit_of_work() as session:
+        accounts.revoke_token(session, session.scalars(select(ApiToken)).one())
     before = stored_rows()
     assert_problem(client.post(TICKETS, json={"claim": CLAIM}, headers=headers), 401)
     assert_problem(client.get(TICKETS, headers=headers), 401)
