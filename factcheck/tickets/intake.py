@@ -26,9 +26,11 @@ _EDGE_PUNCTUATION = "\"'.,;:!?- \u2018\u2019\u201c\u201d\u201e\u00ab\u00bb\u2026
 
 
 def normalise_claim(text: str) -> str:
-    """Canonical form used to recognise the same claim: NFKC, case-folded, single spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return _SPACE.sub(" ", text).strip(_EDGE_PUNCTUATION)
+    """Canonical form used to recognise the same claim: NFKC, case-folded, single spaces, no
+    punctuation at either end (unless the claim is nothing but punctuation: then it is kept,
+    so that "???" and "!!!" stay two claims)."""
+    spaced = _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    return spaced.strip(_EDGE_PUNCTUATION) or spaced
 
 
 def claim_key(text: str) -> str:

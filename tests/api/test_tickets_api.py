@@ -187,6 +187,13 @@ def test_different_claim_opens_a_different_ticket(api: ApiClient) -> None:
     assert second["demand"] == 1
 
 
+def test_claims_of_nothing_but_punctuation_are_told_apart(api: ApiClient) -> None:
+    first = api.create_ticket("???")
+    assert api.create_ticket("!!!")["id"] != first["id"]
+    again = api.post(TICKETS, json={"claim": " ??? "})
+    assert (again.status_code, again.get_json()["id"]) == (200, first["id"])
+
+
 def test_claim_of_a_rejected_ticket_opens_a_new_ticket(
     api: ApiClient, app: Flask, row_count: Callable[[str], int]
 ) -> None:
