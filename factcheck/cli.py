@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -68,9 +69,8 @@ def sweeper(once: bool) -> None:
 
     app = _app()
     interval = app.extensions["factcheck.settings"].sweep_interval
-    # As a container's PID 1 the default SIGTERM action does not apply: exit between sweeps.
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     if once:
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
         with app.app_context():
             report = sweep()
         click.echo(
@@ -78,8 +78,13 @@ def sweeper(once: bool) -> None:
             f" deferred={report.deferred}"
         )
         return
+    # As a container's PID 1 the default SIGTERM action does not apply: stop between sweeps. A
+    # flag, not SystemExit from the handler: raised inside a garbage-collection callback (the
+    # handler runs wherever the main thread is), Python prints it as ignored and goes on.
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
     next_sweep = 0.0
-    while True:
+    while not stopping.is_set():
         try:
             with app.app_context():
                 if time.monotonic() >= next_sweep or refill_due():
@@ -92,7 +97,7 @@ def sweeper(once: bool) -> None:
             next_sweep = time.monotonic() + SWEEP_RETRY
         # Between full sweeps, look every REFILL_CHECK seconds whether tickets held back by a
         # full collection queue can go in (a surge drains at the workers' pace, not the sweep's).
-        time.sleep(min(interval, REFILL_CHECK))
+        stopping.wait(min(interval, REFILL_CHECK))
 
 
 @main.group()

@@ -23,10 +23,17 @@ def start(args: list[str], env: dict[str, str], **kwargs: object) -> subprocess.
 
 
 def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    """Signal the process group and wait for its leader (a no-op if it has exited)."""
+    """Signal the process group and wait for its leader (a no-op if it has exited). One that
+    ignores the signal for 30 s is killed, so that it cannot go on using the tests' Redis and
+    disturb later tests, and the test fails saying so."""
     if process.poll() is None:
         os.killpg(process.pid, sig)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+            raise AssertionError(f"{process.args!r} ignored signal {sig} for 30 s") from None
 
 
 def children(pid: int) -> list[int]:
