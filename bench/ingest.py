@@ -84,6 +84,9 @@ class Phase:
     max_ms: float = 0.0
     capped: bool = False
     client_cpu_seconds: float = 0.0
+    cpu_ms_per_ticket: dict[str, float] = field(default_factory=dict)
+    """CPU per stored ticket by process group (Linux ``/proc``): the gunicorn server, PostgreSQL,
+    Redis and this load generator; empty where ``/proc`` is not there."""
     first_error: str | None = None
 
 
@@ -251,7 +254,15 @@ def measure(target: Target, server: ServerSettings, load: Load, run_id: str) -> 
     ):
         warm = run_load(port, headers, claims(f"{run_id}-warm", target.name, load.warmup), load)
         log(f"  warm-up: {warm.ok}/{warm.requests} ok in {warm.seconds:.1f}s")
+        groups = process_groups(port)
+        before = {name: cpu_seconds(pids) for name, pids in groups.items()}
         phase = run_load(port, headers, claims(run_id, target.name, load.requests), load)
+        if groups and phase.ok:
+            spent = {name: cpu_seconds(pids) - before[name] for name, pids in groups.items()}
+            spent["load_generator"] = phase.client_cpu_seconds
+            phase.cpu_ms_per_ticket = {
+                name: round(1000 * value / phase.ok, 3) for name, value in spent.items()
+            }
         log(f"  measured: {phase.per_second:.0f}/s, p50 {phase.p50_ms} ms, p99 {phase.p99_ms} ms")
         if warm.errors or phase.errors:
             server_log.seek(0)
@@ -289,6 +300,49 @@ def gunicorn(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def process_groups(port: int) -> dict[str, list[int]]:
+    """The pids whose CPU the figures split: the gunicorn serving ``port`` (master and workers),
+    every PostgreSQL process and every Redis server on the machine. Empty without ``/proc``."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return {}
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    masters: list[int] = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        pid = int(entry.name)
+        names[pid] = stat[stat.index("(") + 1 : stat.rindex(")")]
+        parents[pid] = int(stat[stat.rindex(")") + 2 :].split()[1])
+        if parents[pid] == os.getpid() and f"127.0.0.1:{port}" in command:
+            masters.append(pid)
+    server = masters + [pid for pid, parent in parents.items() if parent in masters]
+    return {
+        "server": server,
+        "postgres": [pid for pid, name in names.items() if name.startswith("postgres")],
+        "redis": [pid for pid, name in names.items() if name.startswith("redis-server")],
+    }
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the live processes among ``pids`` have used."""
+    ticks = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_serving(
