@@ -195,12 +195,27 @@ def run(
         "factcheck": asdict(factcheck) | per_round(rounds["factcheck"]) | factcheck_extra,
         "minimal": asdict(minimal) | per_round(rounds["minimal"]),
         "ratio_throughput_factcheck_to_minimal": round(ratio, 3),
+        # Steadier than the ratio of medians when the machine is noisy: each round's own ratio
+        # (the two apps run back to back), and what the CPU per ticket predicts on saturated cores.
+        "ratio_by_round": [
+            round(f.per_second / m.per_second, 3) if m.per_second else 0.0
+            for f, m in zip(rounds["factcheck"], rounds["minimal"], strict=True)
+        ],
+        "ratio_cpu_per_ticket_minimal_to_factcheck": cpu_ratio(factcheck, minimal),
         "targets": TARGETS,
         "meets_targets": {
             "tickets_per_second": factcheck.per_second >= TARGETS["tickets_per_second"],
             "ratio": ratio >= TARGETS["ratio"],
         },
     }
+
+
+def cpu_ratio(factcheck: Phase, minimal: Phase) -> float | None:
+    """Total CPU per ticket of the minimal app over factcheck's (None without ``/proc``)."""
+    spent = sum(factcheck.cpu_ms_per_ticket.values())
+    if not spent or not minimal.cpu_ms_per_ticket:
+        return None
+    return round(sum(minimal.cpu_ms_per_ticket.values()) / spent, 3)
 
 
 def median(phases: list[Phase]) -> Phase:
