@@ -84,9 +84,9 @@ def connection() -> redis.Redis:
 def queue(name: str, conn: redis.Redis | None = None) -> Queue:
     """The named queue on ``conn``, or on the app's Redis, where it is made once and reused (a Queue
     keeps nothing worth renewing, and making one costs a check of the serializer every time)."""
-    app_conn = connection() if conn is None or has_app_context() else None
-    if conn is not None and conn is not app_conn:
+    if conn is not None and not (has_app_context() and conn is connection()):
         return Queue(name, connection=conn, serializer=SERIALIZER)
+    app_conn = connection()
     made: dict[str, Queue] = current_app.extensions.setdefault("factcheck.queues", {})
     named = made.get(name)
     if named is None or named.connection is not app_conn:

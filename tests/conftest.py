@@ -7,7 +7,7 @@ Each test starts with empty tables and an empty Redis.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from factcheck import create_app, migrate
 from factcheck.config import Settings
@@ -114,6 +114,18 @@ def users(app: Flask) -> UserFactory:
 def api(client: FlaskClient, users: UserFactory) -> ApiClient:
     """An API client signed in as a fresh editor."""
     return ApiClient(client, users.token_for("editor"))
+
+
+@pytest.fixture()
+def row_count(app: Flask) -> Callable[[str], int]:
+    """Rows in a table, read straight from the app's engine."""
+    engine = app.extensions["factcheck.engine"]
+
+    def count(table: str) -> int:
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(Base.metadata.tables[table])))
+
+    return count
 
 
 @pytest.fixture()

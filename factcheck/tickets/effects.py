@@ -86,9 +86,10 @@ def _finish_collection(_s: Session, ticket: Ticket, _a: Actor, payload: dict[str
 
 
 def _accept(session: Session, ticket: Ticket, actor: Actor, payload: dict[str, Any]) -> Outcome:
-    assignee = session.get(User, actor.user_id) if actor.user_id is not None else None
     wanted = payload.get("assignee")
-    if wanted is not None:
+    if wanted is None:  # the actor takes it
+        assignee = session.get(User, actor.user_id) if actor.user_id is not None else None
+    else:
         if not isinstance(wanted, str):
             raise Invalid({"assignee": ["Expected a user id or email."]})
         assignee = session.scalar(select(User).where((User.id == wanted) | (User.email == wanted.lower())))

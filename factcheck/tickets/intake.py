@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from factcheck.actors import Actor
 from factcheck.db import utcnow
 from factcheck.models import Ticket
-from factcheck.models.outbox import OUTBOX_WRITTEN
 from factcheck.tickets import journal, opening
 from factcheck.tickets.representation import new_ticket_dict
 
@@ -136,7 +135,6 @@ def _open_unless_open(session: Session, submission: Submission, key: str, actor:
     outbox = journal.outbox_rows(ticket_id, {"ticket": representation}, CREATED_EVENTS)
     if not opening.insert_unless_open(session, values, tags, event, outbox):
         return None
-    session.info[OUTBOX_WRITTEN] = True
     return Intake(ticket_id, True, INITIAL_STATE, values["demand"], representation)
 
 

@@ -33,7 +33,8 @@ def record(
     inserted at once, as plain inserts: nothing reads them back as objects in this transaction,
     and a statement compiled once costs far less than the ORM's unit of work on every write.
     """
-    check_event_types(emit)
+    if any(event_type not in EVENT_TYPES for event_type in emit):
+        raise ValueError(f"unknown event type among {emit!r}")
     if ticket in session.dirty:
         session.flush()
     session.execute(_INSERT_EVENT, [event_row(ticket.id, actor, action, from_state, to_state, data)])
@@ -42,11 +43,6 @@ def record(
     payload = {"ticket": ticket_dict(session, ticket)}
     session.execute(_INSERT_OUTBOX, outbox_rows(ticket.id, payload, emit))
     session.info[OUTBOX_WRITTEN] = True
-
-
-def check_event_types(emit: tuple[str, ...]) -> None:
-    if any(event_type not in EVENT_TYPES for event_type in emit):
-        raise ValueError(f"unknown event type among {emit!r}")
 
 
 def event_row(

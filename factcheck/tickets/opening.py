@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
 from factcheck.models import OutboxEvent, Ticket, TicketEvent, TicketTag
+from factcheck.models.outbox import OUTBOX_WRITTEN
 
 _TICKETS: Table = Ticket.__table__  # type: ignore[assignment]
 _EVENTS: Table = TicketEvent.__table__  # type: ignore[assignment]
@@ -44,7 +45,21 @@ def insert_unless_open(
     dialect = session.get_bind().dialect
     if dialect.name == "postgresql" and len(outbox) == 1:
         params = ticket | _prefixed(_EVENT_PREFIX, event) | _prefixed(_OUTBOX_PREFIX, outbox[0])
-        return session.execute(_postgresql_statement(dialect), params | {"tags": tags}).first() is not None
+        opened = session.execute(_postgresql_statement(dialect), params | {"tags": tags}).first() is not None
+    else:
+        opened = _insert_one_by_one(session, ticket, tags, event, outbox)
+    if opened and outbox:
+        session.info[OUTBOX_WRITTEN] = True  # a fan-out pass is requested after the commit
+    return opened
+
+
+def _insert_one_by_one(
+    session: Session,
+    ticket: dict[str, Any],
+    tags: list[str],
+    event: dict[str, Any],
+    outbox: list[dict[str, Any]],
+) -> bool:
     if session.execute(_insert_ticket_statement(), ticket).first() is None:
         return False
     if tags:

@@ -9,30 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from factcheck import db
 from factcheck.actors import Actor
-from factcheck.db import Base, unit_of_work
+from factcheck.db import unit_of_work
 from factcheck.models import OutboxEvent, Ticket, TicketEvent, TicketTag
 from factcheck.tickets import journal, opening
 from factcheck.tickets.representation import ticket_dict
 from tests.support import ApiClient
 
 TICKETS = "/api/v1/tickets"
-
-
-@pytest.fixture()
-def row_count(app: Flask) -> Callable[[str], int]:
-    engine = app.extensions["factcheck.engine"]
-
-    def count(table: str) -> int:
-        with engine.connect() as connection:
-            return int(connection.scalar(select(func.count()).select_from(Base.metadata.tables[table])))
-
-    return count
 
 
 def test_new_ticket_body_is_what_the_stored_ticket_reads_back_as(api: ApiClient, app: Flask) -> None:

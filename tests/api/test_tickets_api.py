@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from werkzeug.test import TestResponse
 
-from factcheck.db import Base, utcnow
+from factcheck.db import utcnow
 from factcheck.models import ApiToken
 from tests.support import ApiClient, UserFactory, run_jobs
 
@@ -46,17 +46,6 @@ TICKET_KEYS = {
 }
 EVENT_KEYS = {"id", "at", "actor", "action", "from_state", "to_state", "data", "request_id", "job_id"}
 """API.md's event fields, and the ids of the request and the job behind the event."""
-
-
-@pytest.fixture()
-def row_count(app: Flask) -> Callable[[str], int]:
-    engine = app.extensions["factcheck.engine"]
-
-    def count(table: str) -> int:
-        with engine.connect() as connection:
-            return int(connection.scalar(select(func.count()).select_from(Base.metadata.tables[table])))
-
-    return count
 
 
 def on_postgresql(app: Flask) -> bool:
