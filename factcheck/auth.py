@@ -1,4 +1,10 @@
-"""Authentication: argon2 password hashes, bearer API tokens, and the flask-login wiring."""
+"""Authentication: argon2 password hashes, bearer API tokens, and the flask-login wiring.
+
+A request that sends ``Authorization: Bearer <token>`` is authenticated by that token alone: its
+cookies (a browser session, a remember-me cookie) are neither read nor written back, so a token
+request never depends on, or changes, a cookie session. Other requests go through flask-login
+as usual: the session cookie, then the remember-me cookie.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Request
+from flask import Flask, Request, Response, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import LoginManager
 from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -104,12 +111,16 @@ def _record_use(engine: Engine, token_id: str, now: datetime) -> None:
         connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, None without one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def _load_user_from_request(request: Request) -> TokenOwner | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return user_for_token(db.session(), token.strip())
+    token = bearer_token(request)
+    return None if token is None else user_for_token(db.session(), token)
 
 
 def _load_user_from_session(user_id: str) -> User | None:
@@ -117,8 +128,36 @@ def _load_user_from_session(user_id: str) -> User | None:
     return user if user is not None and user.active else None
 
 
+_BY_BEARER = "factcheck.bearer_request"  # set on flask.g for a request a token authenticated
+
+
+class _LoginManager(LoginManager):
+    """flask-login, with token requests kept away from the cookie session (see the module)."""
+
+    def _load_user(self) -> None:
+        if bearer_token(request) is None:
+            return super()._load_user()
+        setattr(g, _BY_BEARER, True)
+        return self._update_request_context_with_user(self._load_user_from_request(request))
+
+    def _update_remember_cookie(self, response: Response) -> Response:
+        if g.get(_BY_BEARER):
+            return response
+        return super()._update_remember_cookie(response)
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, which builds no signer for a request that sends no cookie."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
-    manager = LoginManager()
+    app.session_interface = _SessionInterface()
+    manager = _LoginManager()
     manager.request_loader(_load_user_from_request)
     manager.user_loader(_load_user_from_session)
     manager.init_app(app)

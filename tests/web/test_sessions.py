@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 
 from factcheck.models import User
+from tests.support import UserFactory
 from tests.web.support import PASSWORD, WebClient, text
 
 
@@ -141,3 +142,35 @@ def test_bearer_tokens_do_not_open_web_pages(app: Flask, users) -> None:  # type
     response = app.test_client().get("/app/", headers={"Authorization": f"Bearer {token}"})
 
     assert response.status_code == 302
+
+
+def test_a_bearer_token_decides_who_an_api_request_is_even_with_a_session_cookie(
+    signed_in: Callable[[str], WebClient],
+    users: UserFactory,
+) -> None:
+    browser = signed_in("admin")
+    checker = {"Authorization": f"Bearer {users.token_for('checker')}"}
+
+    as_cookie = browser.client.get("/api/v1/webhooks")
+    as_token = browser.client.get("/api/v1/webhooks", headers=checker)
+    bad_token = browser.client.get("/api/v1/webhooks", headers={"Authorization": "Bearer fct_not-a-token"})
+
+    assert as_cookie.status_code == 200, "the admin's session opens the admin-only list"
+    assert as_token.status_code == 403, "the checker's token, not the admin's cookie, decides"
+    assert bad_token.status_code == 401, "a wrong token is refused, whatever the cookie says"
+
+
+def test_a_bearer_request_leaves_the_cookie_session_alone(
+    signed_in: Callable[[str], WebClient],
+    users: UserFactory,
+) -> None:
+    browser = signed_in("checker")
+    token = users.token_for("checker")
+
+    bearer = {"Authorization": f"Bearer {token}"}
+    response = browser.client.post("/api/v1/tickets", headers=bearer, json={"claim": "Tolls doubled."})
+
+    assert response.status_code == 201
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert browser.get("/app/").status_code == 200, "the browser is still signed in"
