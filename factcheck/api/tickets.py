@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 
 from factcheck import db, queue, workflow
 from factcheck.api import schemas
@@ -42,7 +42,9 @@ def ticket_response(ticket: Ticket, status: int = 200, **kwargs: Any) -> Respons
 @idempotent
 def create_ticket(data: dict[str, Any]) -> Response:
     actor = require_user()
-    result = intake.submit_claim(db.session(), intake.Submission.from_api(data), actor)
+    submission = intake.Submission.from_api(data)
+    # Without an Idempotency-Key, a new ticket is all this request writes.
+    result = intake.submit_claim(db.session(), submission, actor, whole_unit=g.get("idempotency") is None)
     body = result.representation or ticket_dict(db.session(), get_ticket_or_404(result.ticket_id))
     after = [lambda: queue.enqueue_collection(result.ticket_id)] if result.created else []
     headers = {"ETag": etag(body["version"]), "Location": body["links"]["self"]}

@@ -79,7 +79,9 @@ class Intake:
     claim was open already (``ticket_dict`` of the ticket, then: it is in the session)."""
 
 
-def submit_claim(session: Session, submission: Submission, actor: Actor) -> Intake:
+def submit_claim(
+    session: Session, submission: Submission, actor: Actor, *, whole_unit: bool = False
+) -> Intake:
     """Open a ticket for the claim, or count one more demand on the open ticket for it.
 
     Writes in the caller's transaction; the caller commits, then enqueues collection, whose job
@@ -88,7 +90,7 @@ def submit_claim(session: Session, submission: Submission, actor: Actor) -> Inta
     """
     key = claim_key(submission.claim)
     for _ in range(3):  # the open ticket may close between our insert and our update
-        opened = _open_unless_open(session, submission, key, actor)
+        opened = _open_unless_open(session, submission, key, actor, whole_unit)
         if opened is not None:
             return opened
         existing = _bump_demand(session, key, actor)
@@ -97,7 +99,9 @@ def submit_claim(session: Session, submission: Submission, actor: Actor) -> Inta
     raise RuntimeError(f"claim key {key} keeps changing hands")
 
 
-def _open_unless_open(session: Session, submission: Submission, key: str, actor: Actor) -> Intake | None:
+def _open_unless_open(
+    session: Session, submission: Submission, key: str, actor: Actor, whole_unit: bool
+) -> Intake | None:
     """Write the new ticket with its tags, audit event and ``ticket.created`` outbox row, or
     nothing and return None if an open ticket has this claim.
 
@@ -133,7 +137,7 @@ def _open_unless_open(session: Session, submission: Submission, key: str, actor:
         ticket_id, actor, "create", None, INITIAL_STATE, {"channel": submission.channel}
     )
     outbox = journal.outbox_rows(ticket_id, {"ticket": representation}, CREATED_EVENTS)
-    if not opening.insert_unless_open(session, values, tags, event, outbox):
+    if not opening.insert_unless_open(session, values, tags, event, outbox, whole_unit=whole_unit):
         return None
     return Intake(ticket_id, True, INITIAL_STATE, values["demand"], representation)
 

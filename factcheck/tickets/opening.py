@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import ARRAY, String, TextClause, bindparam, insert, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import Table
 
@@ -38,14 +38,29 @@ def insert_unless_open(
     tags: list[str],
     event: dict[str, Any],
     outbox: list[dict[str, Any]],
+    *,
+    whole_unit: bool = False,
 ) -> bool:
     """Write the ticket (every column in ``ticket``) with its rows; False, writing nothing, when an
     open ticket has its ``open_claim_key``. ``event`` and each of ``outbox`` hold every column
-    but the id; their ``ticket_id`` is the ticket's."""
-    dialect = session.get_bind().dialect
+    but the id; their ``ticket_id`` is the ticket's.
+
+    ``whole_unit``: the caller writes nothing more in this unit of work when the ticket opens.
+    Then, on PostgreSQL and while the session has no transaction yet, the one statement runs
+    by itself in autocommit mode: it is atomic on its own, and it spares the round trips of a
+    BEGIN and a COMMIT. The session's own commit still runs its hooks (the fan-out request).
+    """
+    bind = session.get_bind()
+    dialect = bind.dialect
     if dialect.name == "postgresql" and len(outbox) == 1:
         params = ticket | _prefixed(_EVENT_PREFIX, event) | _prefixed(_OUTBOX_PREFIX, outbox[0])
-        opened = session.execute(_postgresql_statement(dialect), params | {"tags": tags}).first() is not None
+        params["tags"] = tags
+        statement = _postgresql_statement(dialect)
+        if whole_unit and not session.in_transaction() and isinstance(bind, Engine):
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                opened = connection.execute(statement, params).first() is not None
+        else:
+            opened = session.execute(statement, params).first() is not None
     else:
         opened = _insert_one_by_one(session, ticket, tags, event, outbox)
     if opened and outbox:

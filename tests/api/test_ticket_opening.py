@@ -16,7 +16,7 @@ from factcheck import db
 from factcheck.actors import Actor
 from factcheck.db import unit_of_work
 from factcheck.models import OutboxEvent, Ticket, TicketEvent, TicketTag
-from factcheck.tickets import journal, opening
+from factcheck.tickets import intake, journal, opening
 from factcheck.tickets.representation import ticket_dict
 from tests.support import ApiClient
 
@@ -95,3 +95,33 @@ def test_two_new_tickets_get_their_own_rows(api: ApiClient, app: Flask) -> None:
     assert sorted(tags) == sorted(
         [(first["id"], "elections"), (second["id"], "elections"), (second["id"], "records")]
     )
+
+
+def _open_and_roll_back(app: Flask, claim: str, *, begun: bool) -> None:
+    """Open a ticket as a whole unit of work, then roll the session back."""
+    with app.app_context():
+        session = db.session()
+        if begun:
+            session.execute(select(Ticket.id).limit(1))  # the session's transaction has begun
+        submission = intake.Submission.from_api({"claim": claim})
+        result = intake.submit_claim(session, submission, Actor(label="test", role="system"), whole_unit=True)
+        assert result.created
+        session.rollback()
+
+
+def test_a_whole_unit_opening_commits_by_itself_on_postgresql_only(
+    app: Flask, row_count: Callable[[str], int]
+) -> None:
+    """On PostgreSQL the one statement runs in autocommit (no BEGIN, no COMMIT round trip), so
+    a rollback after it undoes nothing; on SQLite the inserts stay in the session's transaction."""
+    _open_and_roll_back(app, "Ferry fares fell in 2025.", begun=False)
+    kept = 1 if app.extensions["factcheck.engine"].dialect.name == "postgresql" else 0
+    written = (row_count("tickets"), row_count("ticket_events"), row_count("outbox_events"))
+    assert written == (kept, kept, kept)
+
+
+def test_a_whole_unit_opening_joins_a_transaction_already_begun(
+    app: Flask, row_count: Callable[[str], int]
+) -> None:
+    _open_and_roll_back(app, "Ferry fares fell in 2025.", begun=True)
+    assert (row_count("tickets"), row_count("ticket_events"), row_count("outbox_events")) == (0, 0, 0)
