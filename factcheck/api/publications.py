@@ -13,7 +13,7 @@ from factcheck.api import publication_schemas as schemas
 from factcheck.api.problems import Problem
 from factcheck.api.writes import api_blueprint, json_response, require_user
 from factcheck.config import Settings
-from factcheck.limits import limiter, public_limit
+from factcheck.limits import limit, public_limit
 from factcheck.publishing import factchecks, queries
 from factcheck.publishing.claimreview import claimreview
 from factcheck.ratings import find_rating
@@ -51,7 +51,7 @@ def get_claimreview(ticket_id: str) -> Response:
 @public_blp.doc(security=[])
 @public_blp.arguments(schemas.FactCheckListQuery(), location="query")
 @public_blp.alt_response(200, schema=schemas.FactCheckPage)
-@limiter.limit(public_limit)
+@limit(public_limit)
 def list_fact_checks(args: dict[str, Any]) -> Response:
     """Live fact-checks (retracted ones leave the list), newest first."""
     filters = queries.FactCheckFilter(

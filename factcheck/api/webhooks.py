@@ -21,7 +21,7 @@ from factcheck.api import webhook_schemas as schemas
 from factcheck.api.problems import Problem
 from factcheck.api.writes import api_blueprint, commit, json_response, require_user
 from factcheck.config import Settings
-from factcheck.limits import limiter
+from factcheck.limits import limit
 from factcheck.models import Integration, WebhookDelivery, WebhookSubscription
 from factcheck.references import safe_http
 from factcheck.tickets.representation import rfc3339
@@ -243,7 +243,7 @@ def _authenticated(_response: Response) -> bool:
     requestBody={"required": True, "content": {"application/json": {"schema": schemas.InboundEnvelope}}},
 )
 @hooks_blp.alt_response(202, schema=schemas.InboundAccepted, description="Tickets opened (or demand added)")
-@limiter.limit(_inbound_limit, key_func=_integration_key, deduct_when=_authenticated)
+@limit(_inbound_limit, key_func=_integration_key, deduct_when=_authenticated)
 def receive(integration: str) -> Response:
     """Submit claims, signed per Standard Webhooks; a repeated ``webhook-id`` replays the first answer."""
     request.max_content_length = _settings().inbound_max_body

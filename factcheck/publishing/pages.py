@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 
 from factcheck import db
 from factcheck.config import Settings
-from factcheck.limits import limiter, public_limit
+from factcheck.limits import limit, public_limit
 from factcheck.publishing import factchecks, feeds, queries
 from factcheck.publishing.claimreview import claimreview, script_json
 from factcheck.ratings import numeric_bounds, scale
@@ -92,7 +92,7 @@ def paragraphs(text: str | None) -> list[str]:
 @blp.route("/")
 @blp.doc(security=[])
 @blp.alt_response(200, **HTML)
-@limiter.limit(public_limit)
+@limit(public_limit)
 def index() -> Response:
     """The latest live fact-checks."""
     try:
@@ -112,7 +112,7 @@ def index() -> Response:
 @blp.route("/methodology")
 @blp.doc(security=[])
 @blp.alt_response(200, **HTML)
-@limiter.limit(public_limit)
+@limit(public_limit)
 def methodology() -> Response:
     """How verdicts are reached, and the rating scale with its text-to-number mapping."""
     ratings = scale(db.session())
@@ -127,7 +127,7 @@ def methodology() -> Response:
 @blp.route("/corrections")
 @blp.doc(security=[])
 @blp.alt_response(200, **HTML)
-@limiter.limit(public_limit)
+@limit(public_limit)
 def corrections() -> Response:
     """Every update, correction and retraction, newest first."""
     session = db.session()
@@ -141,7 +141,7 @@ def corrections() -> Response:
 @blp.route("/feed.json")
 @blp.doc(security=[])
 @blp.alt_response(200, content_type="application/feed+json", description="JSON Feed 1.1")
-@limiter.limit(public_limit)
+@limit(public_limit)
 def feed_json() -> Response:
     settings = _settings()
     items = feeds.entries(db.session(), settings)
@@ -152,7 +152,7 @@ def feed_json() -> Response:
 @blp.route("/feed.xml")
 @blp.doc(security=[])
 @blp.alt_response(200, content_type="application/atom+xml", description="Atom feed")
-@limiter.limit(public_limit)
+@limit(public_limit)
 def feed_xml() -> Response:
     settings = _settings()
     items = feeds.entries(db.session(), settings)
@@ -171,7 +171,7 @@ def feed_xml() -> Response:
 @blp.doc(security=[])
 @blp.alt_response(200, **HTML)
 @blp.alt_response(410, content_type="text/html", description="Retracted: a tombstone page, no ClaimReview")
-@limiter.limit(public_limit)
+@limit(public_limit)
 def fact_check(slug: str) -> Response:
     """A published fact-check with exactly one ClaimReview; the tombstone once retracted."""
     fact_check = factchecks.by_slug(db.session(), slug)

@@ -6,7 +6,7 @@ from flask import Blueprint
 from flask.typing import RouteCallable
 from flask_login import current_user
 
-from factcheck.limits import limiter
+from factcheck.limits import limit
 from factcheck.web import (
     admin,
     admin_hooks,
@@ -47,7 +47,7 @@ HOOK = "/admin/webhooks/<string:subscription_id>"
 
 WEB_ROUTES: list[tuple[str, str, RouteCallable, list[str]]] = [
     # rule, endpoint, view, methods
-    ("/sign-in", "sign_in", limiter.limit(_login_limit, methods=POST)(sessions.sign_in), BOTH),
+    ("/sign-in", "sign_in", limit(_login_limit, methods=POST)(sessions.sign_in), BOTH),
     ("/sign-out", "sign_out", sessions.sign_out, POST),
     ("/account/password", "password", sessions.change_password, BOTH),
     ("/", "dashboard", dashboard.dashboard, GET),
@@ -68,7 +68,7 @@ WEB_ROUTES: list[tuple[str, str, RouteCallable, list[str]]] = [
     (
         "/admin/tokens",
         "admin_tokens",
-        limiter.limit(_token_limit, methods=POST, key_func=_signed_in_user)(admin.tokens),
+        limit(_token_limit, methods=POST, key_func=_signed_in_user)(admin.tokens),
         BOTH,
     ),
     ("/admin/tokens/<string:token_id>/revoke", "admin_revoke_token", admin.revoke_token, POST),
@@ -84,7 +84,7 @@ WEB_ROUTES: list[tuple[str, str, RouteCallable, list[str]]] = [
 ]
 
 TIP_ROUTES: list[tuple[str, str, RouteCallable, list[str]]] = [
-    ("/new", "new_tip", limiter.limit(_tip_limit, methods=POST)(tips.new_tip), BOTH),
+    ("/new", "new_tip", limit(_tip_limit, methods=POST)(tips.new_tip), BOTH),
     ("/<string:token>", "track", tips.track, GET),
 ]
 

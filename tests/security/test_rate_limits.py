@@ -120,3 +120,45 @@ def test_a_malformed_limit_stops_the_app_at_start(
 
     with pytest.raises(SettingsError, match=f"FACTCHECK_{name.upper()}"):
         create_app(settings)
+
+
+def test_every_limit_is_declared_through_limits_limit() -> None:
+    """Views without a limit of their own skip the limiter (``factcheck.limits``), which knows the
+    limited views only when they are declared with ``limits.limit``, never ``limiter.limit``."""
+    package = Path(__file__).resolve().parents[2] / "factcheck"
+    bypassing = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "limits.py" and "limiter.limit(" in path.read_text()
+    ]
+    assert bypassing == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "skipped"),
+    [
+        ("POST", "/api/v1/tickets", True),
+        ("GET", "/api/v1/tickets", True),
+        ("POST", "/app/sign-in", False),
+        ("POST", "/tips/new", False),
+        ("GET", "/api/v1/fact-checks", False),
+    ],
+)
+def test_only_views_without_a_limit_skip_the_limiter(
+    desk: Newsdesk, method: str, path: str, skipped: bool
+) -> None:
+    from factcheck import limits
+
+    with desk.app.test_request_context(path, method=method):
+        assert limits._has_no_limit() is skipped
+
+
+def test_with_a_default_limit_configured_no_view_skips_the_limiter(desk: Newsdesk) -> None:
+    from factcheck import limits
+
+    desk.app.config["RATELIMIT_DEFAULT"] = "100 per day"
+    try:
+        with desk.app.test_request_context("/api/v1/tickets", method="POST"):
+            assert limits._has_no_limit() is False
+    finally:
+        del desk.app.config["RATELIMIT_DEFAULT"]
