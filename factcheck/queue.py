@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import redis
@@ -17,6 +18,7 @@ from rq.exceptions import DuplicateJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from factcheck import redis_batch
 from factcheck.config import Settings
 from factcheck.observability import context
 
@@ -72,6 +74,11 @@ def init_app(app: Flask) -> None:
     app.extensions["factcheck.redis"] = None
 
 
+def batched() -> AbstractContextManager[redis_batch.Batch]:
+    """Send the Redis writes of the block's side effects together (``factcheck.redis_batch``)."""
+    return redis_batch.batched(connection)
+
+
 def connection() -> redis.Redis:
     """The app's Redis client, created on first use (never at import or factory time)."""
     conn = current_app.extensions.get("factcheck.redis")
@@ -113,6 +120,7 @@ def enqueue_collection(ticket_id: str, conn: redis.Redis | None = None, *, withi
             conn.set(DEFERRED_KEY, "1")
             log.debug("collection queue full: ticket %s waits in the database", ticket_id)
             return False
+        batch = redis_batch.current(conn)
         queue(COLLECT_QUEUE, conn).enqueue(
             "factcheck.jobs.collect.collect_references",
             ticket_id,
@@ -123,6 +131,7 @@ def enqueue_collection(ticket_id: str, conn: redis.Redis | None = None, *, withi
             failure_ttl=7 * 24 * 3600,
             retry=Retry(max=len(COLLECT_RETRY_INTERVALS), interval=COLLECT_RETRY_INTERVALS),
             meta=context.job_meta(),  # the request id, for the job's log lines and audit events
+            pipeline=batch.pipeline() if batch else None,  # RQ's SADD of the queue waits there
         )
     except DuplicateJobError:
         return False

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 
-from factcheck import db
+from factcheck import db, queue
 from factcheck.actors import Actor
 from factcheck.api.problems import Problem
 from factcheck.models import IdempotencyRecord
@@ -109,16 +109,17 @@ def commit(
                 response_body=body,
             )
         )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        stored = _stored(idempotency[0], idempotency[1]) if idempotency else None
-        if stored is None:
-            raise
-        return _replay(stored, idempotency[2])
-    for side_effect in after_commit:
-        side_effect()
+    with queue.batched():  # the side effects' Redis writes go out together, after the commit
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            stored = _stored(idempotency[0], idempotency[1]) if idempotency else None
+            if stored is None:
+                raise
+            return _replay(stored, idempotency[2])
+        for side_effect in after_commit:
+            side_effect()
     return json_response(body, status, headers)
 
 

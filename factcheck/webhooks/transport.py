@@ -9,15 +9,17 @@ from __future__ import annotations
 import contextlib
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 import redis
 from flask import current_app
+from redis.client import Pipeline
 from rq import Queue
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import JobStatus
 from rq.registry import ScheduledJobRegistry
 
-from factcheck import queue
+from factcheck import queue, redis_batch
 from factcheck.config import Settings
 from factcheck.db import utcnow
 
@@ -40,7 +42,8 @@ def delivery_job_id(delivery_id: str, attempt: int) -> str:
 
 
 def enqueue_dispatch(conn: redis.Redis | None = None) -> None:
-    """Make sure a fan-out pass starts after the caller's commit: one Redis round trip mostly.
+    """Make sure a fan-out pass starts after the caller's commit: one Redis round trip mostly,
+    or none of its own inside a ``queue.batched()`` block.
 
     The flag is set with ``NX`` by the caller that enqueues a pass, and cleared by that pass
     before it reads the outbox (``dispatch_started``). So a caller that finds the flag set knows
@@ -49,17 +52,33 @@ def enqueue_dispatch(conn: redis.Redis | None = None) -> None:
     """
     try:
         connection = conn or queue.connection()
-        if not connection.set(DISPATCH_REQUESTED, "1", nx=True, ex=DISPATCH_REQUEST_TTL):
-            return
-        try:
-            queue.queue(queue.WEBHOOK_QUEUE, connection).enqueue(
-                DISPATCH_FUNCTION, job_timeout=300, result_ttl=0, failure_ttl=FAILURE_TTL
-            )
-        except redis.RedisError:
-            with contextlib.suppress(redis.RedisError):
-                connection.delete(DISPATCH_REQUESTED)
-            raise
+        batch = redis_batch.current(connection)
+        if batch is not None:
+            batch.send(_set_dispatch_flag, lambda reply: _pass_if_flag_set(connection, reply))
+        else:
+            _pass_if_flag_set(connection, _set_dispatch_flag(connection))
     except redis.RedisError as exc:
+        log.warning("could not enqueue the webhook dispatch (%s); the sweeper will do it", exc)
+
+
+def _set_dispatch_flag(client: redis.Redis | Pipeline) -> Any:
+    return client.set(DISPATCH_REQUESTED, "1", nx=True, ex=DISPATCH_REQUEST_TTL)
+
+
+def _pass_if_flag_set(connection: redis.Redis, flag_set: Any) -> None:
+    """Enqueue a fan-out pass if this caller set the flag (``flag_set``: the reply of the SET)."""
+    if isinstance(flag_set, redis.RedisError):
+        log.warning("could not enqueue the webhook dispatch (%s); the sweeper will do it", flag_set)
+        return
+    if not flag_set:
+        return
+    try:
+        queue.queue(queue.WEBHOOK_QUEUE, connection).enqueue(
+            DISPATCH_FUNCTION, job_timeout=300, result_ttl=0, failure_ttl=FAILURE_TTL
+        )
+    except redis.RedisError as exc:
+        with contextlib.suppress(redis.RedisError):
+            connection.delete(DISPATCH_REQUESTED)
         log.warning("could not enqueue the webhook dispatch (%s); the sweeper will do it", exc)
 
 
