@@ -40,7 +40,9 @@ SIDES = ("ref", "tree")
 def worktree(ref: str, folder: Path) -> Iterator[Path]:
     """The code at ``ref``, checked out (detached) in ``folder``; removed at the end."""
     subprocess.run(
-        ["git", "-C", str(ingest.ROOT), "worktree", "add", "--detach", str(folder), ref], check=True
+        ["git", "-C", str(ingest.ROOT), "worktree", "add", "--detach", str(folder), ref],
+        check=True,
+        stdout=sys.stderr,  # stdout is the JSON report
     )
     try:
         yield folder
@@ -167,7 +169,12 @@ def process_groups(spec: dict[str, Any], port: int) -> dict[str, list[int]]:
     return {
         "server": ingest.process_groups(port)["server"],
         "postgres": pids(lambda command: command.startswith("postgres:") and f" {database} " in command),
-        "redis": pids(lambda command: command.startswith("redis-server") and f":{redis_port}" in command),
+        "redis": pids(
+            lambda command: (
+                command.split(" ")[0].endswith("redis-server")
+                and (f":{redis_port} " in command + " " or f"--port {redis_port} " in command + " ")
+            )
+        ),
     }
 
 
