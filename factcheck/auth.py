@@ -132,7 +132,11 @@ _BY_BEARER = "factcheck.bearer_request"  # set on flask.g for a request a token 
 
 
 class _LoginManager(LoginManager):
-    """flask-login, with token requests kept away from the cookie session (see the module)."""
+    """flask-login, with token requests kept away from the cookie session (see the module).
+
+    ``_load_user`` and ``_update_remember_cookie`` are the two places flask-login (0.6, pinned)
+    reads and writes the cookie session; ``tests/web/test_sessions.py`` pins what this changes.
+    """
 
     def _load_user(self) -> None:
         if bearer_token(request) is None:
