@@ -147,18 +147,7 @@ def run(
 ) -> dict[str, Any]:
     token = prepare_factcheck(url, redis_url, tmp)
     prepare_minimal(url)
-    factcheck_env = {
-        "FACTCHECK_ENV": "production",
-        "FACTCHECK_DATABASE_URL": url,
-        "FACTCHECK_REDIS_URL": redis_url,
-        "FACTCHECK_SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "FACTCHECK_INSTANCE_PATH": str(tmp / "instance"),
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
-        # No worker runs here: without this every ticket past the default 2,000 would wait in
-        # the database and skip its enqueue, which would flatter the figure.
-        "FACTCHECK_COLLECT_QUEUE_LIMIT": "1000000",
-    }
-    (tmp / "metrics").mkdir(exist_ok=True)
+    factcheck_env = server_env(url, redis_url, tmp)
     targets = [
         # Run from a neutral folder: gunicorn puts its working directory first on sys.path, and
         # factcheck should be imported as installed (or from PYTHONPATH), like in the image.
@@ -207,6 +196,22 @@ def run(
             "tickets_per_second": factcheck.per_second >= TARGETS["tickets_per_second"],
             "ratio": ratio >= TARGETS["ratio"],
         },
+    }
+
+
+def server_env(url: str, redis_url: str, folder: Path) -> dict[str, str]:
+    """The settings factcheck's gunicorn runs with: production mode, metrics in ``folder``."""
+    (folder / "metrics").mkdir(exist_ok=True)
+    return {
+        "FACTCHECK_ENV": "production",
+        "FACTCHECK_DATABASE_URL": url,
+        "FACTCHECK_REDIS_URL": redis_url,
+        "FACTCHECK_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "FACTCHECK_INSTANCE_PATH": str(folder / "instance"),
+        "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
+        # No worker runs here: without this every ticket past the default 2,000 would wait in
+        # the database and skip its enqueue, which would flatter the figure.
+        "FACTCHECK_COLLECT_QUEUE_LIMIT": "1000000",
     }
 
 
@@ -320,13 +325,21 @@ def gunicorn(
 def process_groups(port: int) -> dict[str, list[int]]:
     """The pids whose CPU the figures split: the gunicorn serving ``port`` (master and workers),
     every PostgreSQL process and every Redis server on the machine. Empty without ``/proc``."""
-    proc = Path("/proc")
-    if not (proc / "self" / "stat").exists():
+    if not Path("/proc/self/stat").exists():
         return {}
-    parents: dict[int, int] = {}
-    names: dict[int, str] = {}
-    masters: list[int] = []
-    for entry in proc.iterdir():
+    found = list(processes())
+    bound = f"127.0.0.1:{port}"
+    masters = [pid for pid, parent, _, command in found if parent == os.getpid() and bound in command]
+    return {
+        "server": masters + [pid for pid, parent, _, _ in found if parent in masters],
+        "postgres": [pid for pid, _, name, _ in found if name.startswith("postgres")],
+        "redis": [pid for pid, _, name, _ in found if name.startswith("redis-server")],
+    }
+
+
+def processes() -> Iterator[tuple[int, int, str, str]]:
+    """Each live process from ``/proc``: its pid, its parent's pid, its name and its command line."""
+    for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
@@ -334,17 +347,8 @@ def process_groups(port: int) -> dict[str, list[int]]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        pid = int(entry.name)
-        names[pid] = stat[stat.index("(") + 1 : stat.rindex(")")]
-        parents[pid] = int(stat[stat.rindex(")") + 2 :].split()[1])
-        if parents[pid] == os.getpid() and f"127.0.0.1:{port}" in command:
-            masters.append(pid)
-    server = masters + [pid for pid, parent in parents.items() if parent in masters]
-    return {
-        "server": server,
-        "postgres": [pid for pid, name in names.items() if name.startswith("postgres")],
-        "redis": [pid for pid, name in names.items() if name.startswith("redis-server")],
-    }
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        yield int(entry.name), int(stat[stat.rindex(")") + 2 :].split()[1]), name, command
 
 
 def cpu_seconds(pids: list[int]) -> float:

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -52,17 +52,9 @@ def worktree(ref: str, folder: Path) -> Iterator[Path]:
         )
 
 
-def pids(match: Any) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if match(command):
-                found.append(int(entry.name))
-    return found
+def pids(match: Callable[[str], bool]) -> list[int]:
+    """The live processes whose command line ``match`` accepts."""
+    return [pid for pid, _, _, command in ingest.processes() if match(command)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         sides = {}
         for side in SIDES:
             folder = tmp / side
-            (folder / "metrics").mkdir(parents=True)
+            folder.mkdir()
             database = f"factcheck_bench_{side}"
             url = stack.enter_context(services.postgres_database(admin_url, database))
             redis_url = stack.enter_context(services.redis_server(folder))
@@ -91,16 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                 "database": database,
                 "redis_port": redis_url.rsplit(":", 1)[1].split("/")[0],
                 "token": ingest.prepare_factcheck(url, redis_url, folder),
-                "env": {
-                    "FACTCHECK_ENV": "production",
-                    "FACTCHECK_DATABASE_URL": url,
-                    "FACTCHECK_REDIS_URL": redis_url,
-                    "FACTCHECK_SECRET_KEY": "bench-" + uuid.uuid4().hex,
-                    "FACTCHECK_INSTANCE_PATH": str(folder / "instance"),
-                    "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
-                    "FACTCHECK_COLLECT_QUEUE_LIMIT": "1000000",
-                    "PYTHONPATH": str(code[side]),
-                },
+                "env": ingest.server_env(url, redis_url, folder) | {"PYTHONPATH": str(code[side])},
             }
         rounds = [run_round(sides, server, load, number, args.rounds) for number in range(1, args.rounds + 1)]
     print(json.dumps(report(args, rounds), indent=2))
