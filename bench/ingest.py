@@ -50,6 +50,7 @@ DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
 PATH = "/api/v1/tickets"
 TARGETS = {"tickets_per_second": 300.0, "ratio": 0.5}
+GUNICORN_CONFIG = ("-c", "python:factcheck.gunicorn_config")  # the image's server settings
 
 
 @dataclass(frozen=True)
@@ -151,17 +152,25 @@ def run(
     targets = [
         # Run from a neutral folder: gunicorn puts its working directory first on sys.path, and
         # factcheck should be imported as installed (or from PYTHONPATH), like in the image.
-        # As the image runs it: the gunicorn config module (JSON logs with an access line per
-        # request, Prometheus multiprocess clean-up), metrics written to PROMETHEUS_MULTIPROC_DIR.
+        # Both as the image runs factcheck: the gunicorn config module (JSON logs with an access
+        # line per request, Prometheus multiprocess clean-up); factcheck's metrics are written to
+        # PROMETHEUS_MULTIPROC_DIR. The server's settings are the same for both apps; only the app differs.
         Target(
             "factcheck",
             "factcheck:create_app()",
             tmp,
             factcheck_env,
             {"Authorization": f"Bearer {token}"},
-            ("-c", "python:factcheck.gunicorn_config"),
+            GUNICORN_CONFIG,
         ),
-        Target("minimal", "minimal_app:create_app()", BENCH_DIR, {"BENCH_MINIMAL_DATABASE_URL": url}, {}),
+        Target(
+            "minimal",
+            "minimal_app:create_app()",
+            BENCH_DIR,
+            {"BENCH_MINIMAL_DATABASE_URL": url},
+            {},
+            GUNICORN_CONFIG,
+        ),
     ]
     machine_info = machine(url, redis_conn)
     rounds: dict[str, list[Phase]] = {target.name: [] for target in targets}

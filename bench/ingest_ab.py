@@ -101,10 +101,9 @@ def run_round(
     with ExitStack() as servers:
         ports, headers = {}, {}
         for side, spec in sides.items():
-            config = ("-c", "python:factcheck.gunicorn_config")
             port, _log = servers.enter_context(
                 ingest.gunicorn("factcheck:create_app()", Path(spec["env"]["FACTCHECK_INSTANCE_PATH"]).parent,
-                                spec["env"], server, config)
+                                spec["env"], server, ingest.GUNICORN_CONFIG)
             )  # fmt: skip
             ports[side] = port
             headers[side] = {"Content-Type": "application/json", "Authorization": f"Bearer {spec['token']}"}

@@ -156,7 +156,8 @@ class Load:
 def run_minimal(url: str, load: Load) -> list[openloop.Request]:
     minimal_env = {"BENCH_MINIMAL_DATABASE_URL": url}
     headers = {"Content-Type": "application/json"}
-    with ingest.gunicorn("minimal_app:create_app()", BENCH, minimal_env, SERVER) as (port, _log):
+    server = ingest.gunicorn("minimal_app:create_app()", BENCH, minimal_env, SERVER, GUNICORN_CONFIG)
+    with server as (port, _log):
         openloop.warm_up(port, TICKETS, headers, load.warm_up)
         return load.run(port, headers, time.perf_counter() + 0.2)
 
@@ -326,7 +327,7 @@ def claim_bodies(count: int) -> list[bytes]:
     return [json.dumps({"claim": claim[:2000], "tags": ["load"]}).encode() for claim in claims]
 
 
-GUNICORN_CONFIG = ("-c", "python:factcheck.gunicorn_config")
+GUNICORN_CONFIG = ingest.GUNICORN_CONFIG
 """As the image runs the web app: JSON logs with an access line per request, metrics clean-up."""
 
 
