@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Flask
 
 from factcheck.config import Settings
+from factcheck.flask_app import FactcheckFlask
 
 
 def create_app(config: Settings | None = None) -> Flask:
     """Build the WSGI app: settings, logs and metrics, database, queue, auth, API, health, CLI."""
     settings = config or Settings.from_env()
-    app = Flask(__name__, instance_path=settings.instance_path)
+    app = FactcheckFlask(__name__, instance_path=settings.instance_path)
     app.extensions["factcheck.settings"] = settings
     app.config.update(
         SECRET_KEY=settings.resolved_secret_key(),

@@ -1,9 +1,11 @@
 """Rate limits for public endpoints (flask-limiter, counters kept in Redis).
 
-Blueprints decorate their public routes with ``limit(...)`` (``limiter.limit``, recorded); a hit
-limit answers 429 problem+json with ``Retry-After``. There are no default or application-wide
-limits, so a request to a view that has no limit of its own skips the limiter altogether: for
-every such request flask-limiter would otherwise work out, at some cost, that nothing applies.
+Blueprints decorate their public routes with ``limit(...)`` (``limiter.limit`` for one view); a
+hit limit answers 429 problem+json with ``Retry-After``. A view's own limit is checked by its
+decorator when the view is called. flask-limiter also checks every request before it reaches
+its view, for application-wide, default and meta limits and blueprint limits; factcheck sets
+none of them, so that check (its cost on every request is about a twentieth of a ticket
+intake's Python calls) is skipped until one is configured.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
@@ -21,34 +23,36 @@ from factcheck.config import Settings
 
 View = TypeVar("View", bound=Callable[..., Any])
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
-_LIMITED_VIEWS: set[str] = set()
-"""Qualified names of the views given a limit with ``limit`` (the names flask-limiter uses too)."""
+
+class ViewLimiter(Limiter):
+    """A ``Limiter`` whose before-request check runs only when there is something for it to check:
+    application-wide, default or meta limits, or an in-memory fallback (blueprint limits are
+    never set: ``limit`` takes views only)."""
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        if in_middleware and not self.checks_every_request():
+            return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def checks_every_request(self) -> bool:
+        manager = self.limit_manager
+        fallback = self._in_memory_fallback
+        return any([manager.application_limits, manager.default_limits, self._meta_limits, fallback])
+
+
+limiter = ViewLimiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
 
 def limit(value: str | Callable[[], str], **options: Any) -> Callable[[View], View]:
-    """``limiter.limit(value, **options)`` for one view, recorded as a view that has a limit."""
+    """``limiter.limit(value, **options)`` for one view (not a blueprint: see ``ViewLimiter``)."""
     decorate = limiter.limit(value, **options)
 
-    def record(view: View) -> View:
-        _LIMITED_VIEWS.add(_qualified_name(view))
+    def apply(view: View) -> View:
+        if isinstance(view, Blueprint):
+            raise TypeError("limit() takes a view; give each of the blueprint's views its own limit")
         return decorate(view)  # type: ignore[return-value]
 
-    return record
-
-
-@limiter.request_filter
-def _has_no_limit() -> bool:
-    """True, and the limiter skips the request, when its view has no limit of its own and no
-    default or application-wide limit is configured."""
-    if current_app.config.get("RATELIMIT_DEFAULT") or current_app.config.get("RATELIMIT_APPLICATION"):
-        return False
-    view = current_app.view_functions.get(request.endpoint or "")
-    return view is not None and _qualified_name(view) not in _LIMITED_VIEWS
-
-
-def _qualified_name(view: Callable[..., Any]) -> str:
-    return f"{view.__module__}.{view.__qualname__}"
+    return apply
 
 
 def storage_uri(settings: Settings) -> str:

@@ -123,8 +123,8 @@ def test_a_malformed_limit_stops_the_app_at_start(
 
 
 def test_every_limit_is_declared_through_limits_limit() -> None:
-    """Views without a limit of their own skip the limiter (``factcheck.limits``), which knows the
-    limited views only when they are declared with ``limits.limit``, never ``limiter.limit``."""
+    """``limits.limit`` takes views only: a limit on a whole blueprint would be checked before the
+    request reaches its view, a check ``ViewLimiter`` skips while nothing application-wide is set."""
     package = Path(__file__).resolve().parents[2] / "factcheck"
     bypassing = [
         str(path.relative_to(package))
@@ -134,31 +134,57 @@ def test_every_limit_is_declared_through_limits_limit() -> None:
     assert bypassing == []
 
 
+def test_limit_refuses_a_blueprint() -> None:
+    from flask import Blueprint
+
+    from factcheck import limits
+
+    with pytest.raises(TypeError, match="takes a view"):
+        limits.limit("1 per day")(Blueprint("whole", __name__))  # type: ignore[type-var]
+
+
 @pytest.mark.parametrize(
-    ("method", "path", "skipped"),
+    ("method", "path", "checks"),
     [
-        ("POST", "/api/v1/tickets", True),
-        ("GET", "/api/v1/tickets", True),
-        ("POST", "/app/sign-in", False),
-        ("POST", "/tips/new", False),
-        ("GET", "/api/v1/fact-checks", False),
+        ("POST", "/api/v1/tickets", 0),
+        ("GET", "/api/v1/tickets", 0),
+        ("GET", "/healthz", 0),
+        ("GET", "/fact-checks/", 1),
+        ("GET", "/api/v1/fact-checks", 1),
     ],
 )
-def test_only_views_without_a_limit_skip_the_limiter(
-    desk: Newsdesk, method: str, path: str, skipped: bool
+def test_only_views_with_a_limit_reach_flask_limiters_check(
+    desk: Newsdesk, monkeypatch: pytest.MonkeyPatch, method: str, path: str, checks: int
 ) -> None:
+    """flask-limiter's own check runs once, from the view's decorator, for a view with a limit,
+    and never for a view without one (its before-request check has nothing to look at)."""
+    from flask_limiter import Limiter
+
     from factcheck import limits
 
-    with desk.app.test_request_context(path, method=method):
-        assert limits._has_no_limit() is skipped
+    calls: list[bool] = []
+    check = Limiter._check_request_limit
+
+    def counted(self: Limiter, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        calls.append(in_middleware)
+        check(self, callable_name=callable_name, in_middleware=in_middleware)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", counted)
+    assert limits.limiter.checks_every_request() is False
+    browser(desk.app).client.open(path, method=method, json={} if method == "POST" else None)
+    assert calls == [False] * checks
 
 
-def test_with_a_default_limit_configured_no_view_skips_the_limiter(desk: Newsdesk) -> None:
-    from factcheck import limits
+def test_a_default_limit_is_checked_on_every_request() -> None:
+    """Once an application-wide or default limit is configured, the before-request check runs again."""
+    from factcheck.limits import ViewLimiter
 
-    desk.app.config["RATELIMIT_DEFAULT"] = "100 per day"
-    try:
-        with desk.app.test_request_context("/api/v1/tickets", method="POST"):
-            assert limits._has_no_limit() is False
-    finally:
-        del desk.app.config["RATELIMIT_DEFAULT"]
+    app = Flask(__name__)
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    app.add_url_rule("/plain", "plain", lambda: "ok")
+    own = ViewLimiter(key_func=lambda: "one client", default_limits=["2 per day"])
+    own.init_app(app)
+    client = app.test_client()
+    statuses = [client.get("/plain").status_code for _ in range(3)]
+    assert own.checks_every_request() is True
+    assert statuses == [200, 200, 429]
