@@ -58,6 +58,7 @@ class ServerSettings:
     workers: int
     worker_class: str
     threads: int
+    access_log: bool = True  # both apps under the image's gunicorn config (JSON access line), or neither
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--worker-class", default="gthread", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help="serve both apps without the image's gunicorn config (no access line per request)",
+    )
     args = parser.parse_args(argv)
     if not (0 < args.requests <= 100_000 and 0 <= args.warmup <= 10_000 and 0 < args.clients <= 64):
         parser.error("keep --requests in 1..100000, --warmup in 0..10000, --clients in 1..64")
@@ -115,7 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))  # clean up on SIGTERM too
     server = ServerSettings(
-        args.workers, args.worker_class, args.threads if args.worker_class == "gthread" else 1
+        args.workers,
+        args.worker_class,
+        args.threads if args.worker_class == "gthread" else 1,
+        access_log=not args.no_access_log,
     )
     load = Load(args.requests, args.warmup, args.clients, args.time_cap, args.rounds)
     admin_url = os.environ.get("FACTCHECK_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -149,19 +158,20 @@ def run(
     token = prepare_factcheck(url, redis_url, tmp)
     prepare_minimal(url)
     factcheck_env = server_env(url, redis_url, tmp)
+    config = GUNICORN_CONFIG if server.access_log else ()
     targets = [
         # Run from a neutral folder: gunicorn puts its working directory first on sys.path, and
         # factcheck should be imported as installed (or from PYTHONPATH), like in the image.
-        # Both as the image runs factcheck: the gunicorn config module (JSON logs with an access
-        # line per request, Prometheus multiprocess clean-up); factcheck's metrics are written to
-        # PROMETHEUS_MULTIPROC_DIR. The server's settings are the same for both apps; only the app differs.
+        # Both as the image runs factcheck (unless --no-access-log): the gunicorn config module (JSON
+        # logs with an access line per request, Prometheus multiprocess clean-up); factcheck's
+        # metrics are written to PROMETHEUS_MULTIPROC_DIR. Server settings are the same for both apps.
         Target(
             "factcheck",
             "factcheck:create_app()",
             tmp,
             factcheck_env,
             {"Authorization": f"Bearer {token}"},
-            GUNICORN_CONFIG,
+            config,
         ),
         Target(
             "minimal",
@@ -169,7 +179,7 @@ def run(
             BENCH_DIR,
             {"BENCH_MINIMAL_DATABASE_URL": url},
             {},
-            GUNICORN_CONFIG,
+            config,
         ),
     ]
     machine_info = machine(url, redis_conn)
@@ -188,7 +198,7 @@ def run(
         "benchmark": "ingest",
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": machine_info | {"load_average_after": [round(value, 2) for value in os.getloadavg()]},
-        "server": {"gunicorn": asdict(server)},
+        "server": {"gunicorn": asdict(server) | {"config_for_both_apps": " ".join(config) or None}},
         "load": asdict(load),
         "factcheck": asdict(factcheck) | per_round(rounds["factcheck"]) | factcheck_extra,
         "minimal": asdict(minimal) | per_round(rounds["minimal"]),
