@@ -149,7 +149,6 @@ class Target:
     cwd: Path
     env: dict[str, str]
     headers: dict[str, str]
-    gunicorn_args: tuple[str, ...] = ()
 
 
 def run(
@@ -158,7 +157,6 @@ def run(
     token = prepare_factcheck(url, redis_url, tmp)
     prepare_minimal(url)
     factcheck_env = server_env(url, redis_url, tmp)
-    config = GUNICORN_CONFIG if server.access_log else ()
     targets = [
         # Run from a neutral folder: gunicorn puts its working directory first on sys.path, and
         # factcheck should be imported as installed (or from PYTHONPATH), like in the image.
@@ -171,16 +169,8 @@ def run(
             tmp,
             factcheck_env,
             {"Authorization": f"Bearer {token}"},
-            config,
         ),
-        Target(
-            "minimal",
-            "minimal_app:create_app()",
-            BENCH_DIR,
-            {"BENCH_MINIMAL_DATABASE_URL": url},
-            {},
-            config,
-        ),
+        Target("minimal", "minimal_app:create_app()", BENCH_DIR, {"BENCH_MINIMAL_DATABASE_URL": url}, {}),
     ]
     machine_info = machine(url, redis_conn)
     rounds: dict[str, list[Phase]] = {target.name: [] for target in targets}
@@ -198,7 +188,7 @@ def run(
         "benchmark": "ingest",
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": machine_info | {"load_average_after": [round(value, 2) for value in os.getloadavg()]},
-        "server": {"gunicorn": asdict(server) | {"config_for_both_apps": " ".join(config) or None}},
+        "server": {"gunicorn": asdict(server)},
         "load": asdict(load),
         "factcheck": asdict(factcheck) | per_round(rounds["factcheck"]) | factcheck_extra,
         "minimal": asdict(minimal) | per_round(rounds["minimal"]),
@@ -287,7 +277,7 @@ def prepare_minimal(url: str) -> None:
 def measure(target: Target, server: ServerSettings, load: Load, run_id: str) -> Phase:
     """Serve the target with gunicorn, warm it up, then run the measured load."""
     headers = {"Content-Type": "application/json", **target.headers}
-    with gunicorn(target.app_spec, target.cwd, target.env, server, target.gunicorn_args) as (
+    with gunicorn(target.app_spec, target.cwd, target.env, server) as (
         port,
         server_log,
     ):
@@ -312,13 +302,16 @@ def measure(target: Target, server: ServerSettings, load: Load, run_id: str) -> 
 
 @contextmanager
 def gunicorn(
-    app_spec: str, cwd: Path, app_env: dict[str, str], server: ServerSettings, extra: tuple[str, ...] = ()
+    app_spec: str, cwd: Path, app_env: dict[str, str], server: ServerSettings
 ) -> Iterator[tuple[int, IO[bytes]]]:
+    """Serve ``app_spec`` on a free loopback port, with the image's gunicorn config unless
+    ``server.access_log`` is off; yield the port and the server's log file."""
     port = services.free_port()
+    config = GUNICORN_CONFIG if server.access_log else ()
     env = {name: value for name, value in os.environ.items() if not name.startswith("FACTCHECK_")}
     env.update(app_env)
     argv = [
-        sys.executable, "-m", "gunicorn", *extra, app_spec,
+        sys.executable, "-m", "gunicorn", *config, app_spec,
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(server.workers),
         "--worker-class", server.worker_class,

@@ -103,7 +103,7 @@ def run_round(
         for side, spec in sides.items():
             port, _log = servers.enter_context(
                 ingest.gunicorn("factcheck:create_app()", Path(spec["env"]["FACTCHECK_INSTANCE_PATH"]).parent,
-                                spec["env"], server, ingest.GUNICORN_CONFIG)
+                                spec["env"], server)
             )  # fmt: skip
             ports[side] = port
             headers[side] = {"Content-Type": "application/json", "Authorization": f"Bearer {spec['token']}"}

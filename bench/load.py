@@ -156,8 +156,7 @@ class Load:
 def run_minimal(url: str, load: Load) -> list[openloop.Request]:
     minimal_env = {"BENCH_MINIMAL_DATABASE_URL": url}
     headers = {"Content-Type": "application/json"}
-    server = ingest.gunicorn("minimal_app:create_app()", BENCH, minimal_env, SERVER, GUNICORN_CONFIG)
-    with server as (port, _log):
+    with ingest.gunicorn("minimal_app:create_app()", BENCH, minimal_env, SERVER) as (port, _log):
         openloop.warm_up(port, TICKETS, headers, load.warm_up)
         return load.run(port, headers, time.perf_counter() + 0.2)
 
@@ -167,9 +166,7 @@ def run_factcheck(
 ) -> dict[str, Any]:
     """Serve the app with its workers and sweeper, run the load and the drain, return the figures."""
     instance = Path(env["FACTCHECK_INSTANCE_PATH"])
-    port, server_log = stack.enter_context(
-        ingest.gunicorn("factcheck:create_app()", instance, env, SERVER, GUNICORN_CONFIG)
-    )
+    port, server_log = stack.enter_context(ingest.gunicorn("factcheck:create_app()", instance, env, SERVER))
     for _ in range(load.args.workers):
         stack.enter_context(services.factcheck_command(["worker"], env))
     stack.enter_context(services.factcheck_command(["sweeper"], env))
@@ -325,10 +322,6 @@ def claim_bodies(count: int) -> list[bytes]:
         for index in range(count)
     ]
     return [json.dumps({"claim": claim[:2000], "tags": ["load"]}).encode() for claim in claims]
-
-
-GUNICORN_CONFIG = ingest.GUNICORN_CONFIG
-"""As the image runs the web app: JSON logs with an access line per request, metrics clean-up."""
 
 
 def service_env(

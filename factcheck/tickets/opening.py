@@ -105,7 +105,6 @@ def _insert_ticket_sql() -> str:
     )
 
 
-@cache
 def _postgresql_statement(dialect: Dialect) -> TextClause:
     """The one statement: ticket, tags (an array parameter), event and outbox row."""
     event_columns = _dependent_columns(_EVENTS)
@@ -137,7 +136,7 @@ class _DriverStatement:
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]
 
     def execute(self, connection: Connection, params: dict[str, Any]) -> bool:
-        """True when the statement returned a row (the ticket opened)."""
+        """True when the statement returned a row (the ticket opened). Processes ``params`` in place."""
         for name, process in self.processors:
             params[name] = process(params[name])
         return connection.exec_driver_sql(self.sql, params).first() is not None
